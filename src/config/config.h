@@ -48,6 +48,11 @@ struct sy_config_provider {
     char *api_version; /* azure only; default "2024-10-21" */
     struct sy_config_header *headers; /* extra headers sent upstream */
     size_t headers_count;
+    char **forward_headers; /* client headers passed upstream: lower-case names, or a
+                               prefix ending in '*' ("x-mock-*"); none by default */
+    size_t forward_headers_count;
+    bool allow_private; /* may resolve to link-local / metadata addresses (169.254/16,
+                           fe80::/10); default false (SSRF guard) */
     struct sy_config_timeouts timeouts; /* resolved: globals filled in where 0 */
     unsigned line;                      /* where it was declared, for messages */
 };
