@@ -13,7 +13,8 @@ SAN     ?=
 BUILD   := build/$(or $(SAN),release)
 PKGS    := libh2o libuv libcurl jansson libfyaml openssl zlib
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
-           -Wimplicit-fallthrough -Wvla -Wpointer-arith -Wundef -Werror
+           -Wimplicit-fallthrough -Wvla -Wpointer-arith -Wundef -Werror \
+           -Wno-format-truncation
 CFLAGS  := -std=gnu11 -g -O2 -pthread $(WARN) -Isrc -Itools -D_GNU_SOURCE \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(EXTRA_CFLAGS)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread

@@ -38,7 +38,7 @@ void sy_pool_free(struct sy_pool *pool)
     free(pool);
 }
 
-#if SY_POOL_DEBUG
+#if defined(SY_POOL_DEBUG) && SY_POOL_DEBUG
 /* Each allocation is its own malloc(), freed by a deferred call, so that
  * AddressSanitizer sees every object's bounds. */
 static void free_debug(void *p)

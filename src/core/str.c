@@ -41,6 +41,12 @@ static void reserve(struct sy_buf *buf, size_t extra)
     buf->cap = cap;
 }
 
+char *sy_buf_reserve(struct sy_buf *buf, size_t extra)
+{
+    reserve(buf, extra);
+    return buf->ptr + buf->len;
+}
+
 void sy_buf_append(struct sy_buf *buf, const void *data, size_t len)
 {
     reserve(buf, len);

@@ -59,6 +59,10 @@ static inline void sy_buf_append_str(struct sy_buf *buf, struct sy_str s)
 
 #define SY_BUF_APPEND_LIT(buf, lit) sy_buf_append((buf), (lit), sizeof(lit) - 1)
 
+/* Makes room for `extra` more bytes (plus the NUL) and returns where they go;
+ * the caller writes them and adds `extra` to `len`. */
+char *sy_buf_reserve(struct sy_buf *buf, size_t extra);
+
 /* Appends printf-formatted text. */
 void sy_buf_appendf(struct sy_buf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

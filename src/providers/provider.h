@@ -1,0 +1,107 @@
+/* providers/provider.h - upstream wire formats, as pure translate functions.
+ *
+ * A provider kind turns the client's request (decoded OpenAI JSON) into what
+ * its API expects, and its answers (whole bodies or stream events) back into
+ * OpenAI shape. No I/O, no clock, no globals: unit tests and fuzzers call
+ * these directly. Adding a kind: one file here, one line in registry.c, one
+ * value in config/config.h, golden cases under tests/unit/providers/cases/. */
+#ifndef SY_PROVIDERS_PROVIDER_H
+#define SY_PROVIDERS_PROVIDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config/config.h"
+#include "core/err.h"
+#include "core/str.h"
+#include "providers/sse.h"
+
+struct sy_pool;
+
+/* The API families a client can call. */
+enum sy_endpoint {
+    SY_EP_CHAT = 0,    /* POST /v1/chat/completions */
+    SY_EP_COMPLETIONS, /* POST /v1/completions (legacy) */
+    SY_EP_EMBEDDINGS,  /* POST /v1/embeddings */
+    SY_EP_COUNT
+};
+
+/* Token counts as the provider reported them. */
+struct sy_usage {
+    uint32_t prompt_tokens;
+    uint32_t completion_tokens;
+    uint32_t cached_tokens;    /* prompt tokens read from the provider's cache */
+    uint32_t reasoning_tokens; /* part of completion_tokens */
+    bool seen;                 /* the provider reported usage at all */
+};
+
+/* What to send upstream; all memory from the request pool. */
+struct sy_upstream_call {
+    const char *url;
+    const char **headers; /* "Name: value" */
+    size_t headers_count;
+    struct sy_str body;
+};
+
+/* Per-stream translation state, kept in the request pool. */
+struct sy_stream_state {
+    const char *alias;       /* the model name the client asked for */
+    bool client_wants_usage; /* stream_options.include_usage was set by the client */
+    bool saw_done;           /* the provider ended the stream properly */
+    bool saw_finish;         /* a choice carried a finish_reason */
+    uint32_t events;         /* events translated so far */
+    struct sy_usage usage;
+};
+
+/* What a stream event led to. */
+enum sy_stream_next {
+    SY_STREAM_CONTINUE = 0,
+    SY_STREAM_DONE,     /* the provider's end marker: send nothing more from it */
+    SY_STREAM_MALFORMED /* the event could not be understood; stop the stream */
+};
+
+struct sy_provider {
+    enum sy_provider_kind kind;
+
+    /* Builds the upstream call for `ep`. `body` is the client's JSON object,
+     * which may be changed in place; `upstream_model` replaces its "model".
+     * `is_stream` tells whether the client asked for a stream. */
+    enum sy_err (*build)(struct sy_pool *pool, enum sy_endpoint ep,
+                         const struct sy_config_provider *prov, const char *upstream_model,
+                         json_t *body, bool is_stream, struct sy_upstream_call *out);
+
+    /* Turns a whole 2xx response body into the OpenAI response the client
+     * gets (written to `out`), reporting `alias` as the model and filling
+     * `usage`. Returns SY_ERR_UPSTREAM when the body cannot be understood. */
+    enum sy_err (*translate_response)(enum sy_endpoint ep, const char *alias, const char *body,
+                                      size_t len, struct sy_buf *out, struct sy_usage *usage);
+
+    /* Translates one upstream stream event into zero or more client SSE
+     * events appended to `out`. */
+    enum sy_stream_next (*translate_event)(struct sy_stream_state *st, enum sy_endpoint ep,
+                                           const struct sy_sse_event *ev, struct sy_buf *out);
+};
+
+extern const struct sy_provider sy_provider_openai;
+extern const struct sy_provider sy_provider_azure;
+
+/* Returns the provider for `kind` (never NULL for a valid kind). */
+const struct sy_provider *sy_provider_get(enum sy_provider_kind kind);
+
+/* Appends an in-band stream error event in OpenAI shape:
+ * data: {"error":{"message":..,"type":..,"code":..}}\n\n */
+void sy_provider_stream_error(struct sy_buf *out, const char *message, const char *type,
+                              const char *code);
+
+/* Reads an OpenAI "usage" object into `usage`. Returns false when `obj` is not
+ * an object. */
+bool sy_provider_read_usage(const json_t *obj, struct sy_usage *usage);
+
+/* Extracts the "message" of an OpenAI-shaped error body, or NULL. Copied into
+ * `pool`. */
+const char *sy_provider_error_message(struct sy_pool *pool, const char *body, size_t len);
+
+#endif

@@ -1,0 +1,12 @@
+/* providers/registry.c - the provider kinds, as a table you can read. */
+#include "providers/provider.h"
+
+static const struct sy_provider *const all[SY_KIND_COUNT] = {
+    [SY_KIND_OPENAI] = &sy_provider_openai,
+    [SY_KIND_AZURE] = &sy_provider_azure,
+};
+
+const struct sy_provider *sy_provider_get(enum sy_provider_kind kind)
+{
+    return (unsigned)kind < SY_KIND_COUNT ? all[kind] : NULL;
+}
