@@ -46,11 +46,21 @@ static char *escape(char *out, char *end, const char *s)
     return out;
 }
 
-void sy_log(enum sy_log_level level, const char *fmt, ...)
+void sy_log_timestamp(char *buf, unsigned long cap)
 {
-    char msg[2048], line[4608], *p = line, *end = line + sizeof(line) - 3;
     struct timeval tv;
     struct tm tm;
+    size_t n;
+
+    gettimeofday(&tv, NULL);
+    gmtime_r(&tv.tv_sec, &tm);
+    n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, cap - n, ".%03dZ", (int)(tv.tv_usec / 1000));
+}
+
+void sy_log(enum sy_log_level level, const char *fmt, ...)
+{
+    char msg[2048], line[4608], ts[40], *p = line, *end = line + sizeof(line) - 3;
     va_list ap;
 
     if (level < min_level)
@@ -59,11 +69,8 @@ void sy_log(enum sy_log_level level, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
 
-    gettimeofday(&tv, NULL);
-    gmtime_r(&tv.tv_sec, &tm);
-    p += strftime(p, 64, "{\"ts\":\"%Y-%m-%dT%H:%M:%S", &tm);
-    p += snprintf(p, 64, ".%03dZ\",\"level\":\"%s\",\"msg\":\"", (int)(tv.tv_usec / 1000),
-                  names[level]);
+    sy_log_timestamp(ts, sizeof(ts));
+    p += snprintf(p, 128, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"", ts, names[level]);
     p = escape(p, end, msg);
     *p++ = '"';
     *p++ = '}';

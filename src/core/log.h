@@ -22,6 +22,9 @@ int sy_log_level_parse(const char *name, enum sy_log_level *out);
 
 void sy_log(enum sy_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Formats the current UTC time as 2026-11-22T15:32:28.123Z into `buf`. */
+void sy_log_timestamp(char *buf, unsigned long cap);
+
 /* Writes `json_line` (a complete JSON object, no newline) as one line. */
 void sy_log_raw(const char *json_line, unsigned long len);
 

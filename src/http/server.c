@@ -128,6 +128,48 @@ void sy_req_add_header(struct sy_req *req, const char *name, const char *value, 
                           value_len);
 }
 
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Entity";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    default:
+        return status < 400 ? "OK" : "Error";
+    }
+}
+
 static void set_standard_headers(struct sy_req *req, int status, const char *content_type)
 {
     h2o_req_t *hreq = hreq_of(req);
@@ -136,7 +178,7 @@ static void set_standard_headers(struct sy_req *req, int status, const char *con
 
     req->status = status;
     hreq->res.status = status;
-    hreq->res.reason = "OK";
+    hreq->res.reason = reason_phrase(status);
     if (content_type != NULL)
         h2o_add_header(&hreq->pool, &hreq->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
                        strlen(content_type));
@@ -154,6 +196,7 @@ void sy_req_respond(struct sy_req *req, int status, const char *content_type, co
     if (req->status != 0)
         return; /* a response already started: a bug upstream of here */
     set_standard_headers(req, status, content_type);
+    hreq->res.content_length = len;
     h2o_send_inline(hreq, body, len);
 }
 
@@ -290,8 +333,11 @@ static void access_log(struct sy_req *req, uint64_t total_us, uint64_t gateway_u
     struct sy_buf line = {0};
     h2o_req_t *hreq = hreq_of(req);
 
-    sy_buf_appendf(&line, "{\"ts\":%lld,\"level\":\"info\",\"msg\":\"request\",\"request_id\":\"",
-                   (long long)sy_clock_unix());
+    char ts[40];
+
+    sy_log_timestamp(ts, sizeof(ts));
+    sy_buf_appendf(&line, "{\"ts\":\"%s\",\"level\":\"info\",\"msg\":\"request\",\"request_id\":\"",
+                   ts);
     json_escape_into(&line, req->request_id);
     sy_buf_appendf(&line, "\",\"method\":\"%.*s\",\"path\":\"", (int)hreq->method.len,
                    hreq->method.base);

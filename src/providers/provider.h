@@ -74,7 +74,7 @@ struct sy_provider {
                          json_t *body, bool is_stream, struct sy_upstream_call *out);
 
     /* Turns a whole 2xx response body into the OpenAI response the client
-     * gets (written to `out`), reporting `alias` as the model and filling
+     * receives (written to `out`), reporting `alias` as the model and filling
      * `usage`. Returns SY_ERR_UPSTREAM when the body cannot be understood. */
     enum sy_err (*translate_response)(enum sy_endpoint ep, const char *alias, const char *body,
                                       size_t len, struct sy_buf *out, struct sy_usage *usage);
