@@ -44,8 +44,8 @@ struct sy_config_provider {
     enum sy_provider_kind kind;
     char *base_url;    /* no trailing slash, http:// or https:// */
     char *api_key;     /* NULL = none sent */
-    char *proxy;       /* NULL = direct; http://, https://, socks5://, socks5h:// */
-    char *api_version; /* azure only; default "2024-10-21" */
+    char *proxy;       /* NULL = direct; http(s)://, socks4(a)://, socks5(h):// */
+    char *api_version; /* azure only (NULL otherwise); default "2024-10-21" */
     struct sy_config_header *headers; /* extra headers sent upstream */
     size_t headers_count;
     char **forward_headers; /* client headers passed upstream: lower-case names, or a

@@ -24,15 +24,24 @@ struct sy_sse_event {
  * returns that value and the parser must not be fed again. */
 typedef int sy_sse_event_fn(const struct sy_sse_event *ev, void *ctx);
 
+/* Private: one field value of the event being read. While a feed lasts it
+ * may be a view into the bytes being fed (`fed.ptr` != NULL); it is copied
+ * into `kept` only when it must outlive the feed. */
+struct sy__sse_value {
+    struct sy_str fed;
+    struct sy_buf kept;
+};
+
+/* Private fields: use the functions below. */
 struct sy_sse_parser {
-    size_t max_event_bytes; /* ceiling on one event's buffered bytes */
-    struct sy_buf line;     /* the line being read (bytes since the last line end) */
-    struct sy_buf event;    /* the event's "event:" value */
-    struct sy_buf data;     /* the event's data so far */
-    struct sy_buf id;
-    int has_data;      /* at least one data line seen */
-    int skip_lf;       /* the previous chunk ended in CR: a leading LF belongs to it */
-    int failed;        /* too large or stopped: refuses further input */
+    size_t max_event_bytes;     /* ceiling on one event: the line being read + its values */
+    struct sy_buf line;         /* the unfinished line carried over from the previous feed */
+    struct sy__sse_value event; /* the event's "event:" value */
+    struct sy__sse_value data;  /* the event's data so far */
+    struct sy__sse_value id;
+    int has_data; /* at least one data line seen */
+    int skip_lf;  /* the previous chunk ended in CR: a leading LF belongs to it */
+    int failed;   /* 0, or what sy_sse_feed() returned when it refused further input */
 };
 
 #define SY_SSE_TOO_LARGE (-1)
