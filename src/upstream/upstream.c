@@ -37,6 +37,8 @@ struct sy_upstream_ctx {
     unsigned active;
     bool closing;
     struct sy_upstream *transfers; /* in progress, for sy_upstream_ctx_free() */
+    struct sock_ctx **socks; /* by fd: poll handles kept while curl keeps the socket */
+    size_t socks_cap;
 };
 
 struct sy_upstream {
@@ -101,6 +103,48 @@ static void free_sock_ctx(uv_handle_t *handle)
     free(handle->data);
 }
 
+/* curl tells us to stop watching a socket each time a connection goes back
+ * to its pool, and to watch it again when the connection is reused. Keeping
+ * the poll handle (by fd) until curl closes the socket saves creating and
+ * destroying one per request. */
+static struct sock_ctx *sock_for(struct sy_upstream_ctx *ctx, curl_socket_t fd)
+{
+    struct sock_ctx *sc;
+
+    if ((size_t)fd >= ctx->socks_cap) {
+        size_t cap = ctx->socks_cap ? ctx->socks_cap : 64;
+        while (cap <= (size_t)fd)
+            cap *= 2;
+        ctx->socks = sy_xrealloc(ctx->socks, cap * sizeof(*ctx->socks));
+        memset(ctx->socks + ctx->socks_cap, 0, (cap - ctx->socks_cap) * sizeof(*ctx->socks));
+        ctx->socks_cap = cap;
+    }
+    if (ctx->socks[fd] != NULL)
+        return ctx->socks[fd];
+    sc = sy_xcalloc(1, sizeof(*sc));
+    sc->fd = fd;
+    sc->ctx = ctx;
+    if (uv_poll_init_socket(ctx->loop, &sc->poll, fd) != 0) {
+        free(sc);
+        return NULL;
+    }
+    sc->poll.data = sc;
+    ctx->socks[fd] = sc;
+    return sc;
+}
+
+static int on_close_socket(void *userp, curl_socket_t fd)
+{
+    struct sy_upstream_ctx *ctx = userp;
+
+    if ((size_t)fd < ctx->socks_cap && ctx->socks[fd] != NULL) {
+        /* uv_close() drops the fd from epoll at once; only the memory waits. */
+        uv_close((uv_handle_t *)&ctx->socks[fd]->poll, free_sock_ctx);
+        ctx->socks[fd] = NULL;
+    }
+    return close(fd);
+}
+
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
     struct sy_upstream_ctx *ctx = userp;
@@ -109,22 +153,14 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 
     (void)easy;
     if (what == CURL_POLL_REMOVE) {
-        if (sc != NULL) {
+        if (sc != NULL)
             uv_poll_stop(&sc->poll);
-            uv_close((uv_handle_t *)&sc->poll, free_sock_ctx);
-            curl_multi_assign(ctx->multi, fd, NULL);
-        }
         return 0;
     }
     if (sc == NULL) {
-        sc = sy_xcalloc(1, sizeof(*sc));
-        sc->fd = fd;
-        sc->ctx = ctx;
-        if (uv_poll_init_socket(ctx->loop, &sc->poll, fd) != 0) {
-            free(sc);
+        sc = sock_for(ctx, fd);
+        if (sc == NULL)
             return -1;
-        }
-        sc->poll.data = sc;
         curl_multi_assign(ctx->multi, fd, sc);
     }
     if (what & CURL_POLL_IN)
@@ -446,6 +482,8 @@ struct sy_upstream *sy_upstream_start(struct sy_upstream_ctx *ctx,
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
     curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, t);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, ctx);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)req->timeouts.connect_ms);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)req->timeouts.total_ms);
     if (req->proxy != NULL)
@@ -516,5 +554,9 @@ void sy_upstream_ctx_free(struct sy_upstream_ctx *ctx)
         curl_easy_cleanup(ctx->free_easy[i]);
     ctx->free_count = 0;
     curl_multi_cleanup(ctx->multi);
+    for (size_t fd = 0; fd < ctx->socks_cap; fd++)
+        if (ctx->socks[fd] != NULL)
+            uv_close((uv_handle_t *)&ctx->socks[fd]->poll, free_sock_ctx);
+    free(ctx->socks);
     uv_close((uv_handle_t *)&ctx->timer, free_ctx);
 }
