@@ -40,7 +40,7 @@ struct sy_route {
 struct sy_api_call {
     const struct sy_route *route;
     size_t next_stage;
-    json_t *body; /* the decoded client body (decref deferred) */
+    struct sy_client_request creq; /* the scanned client body */
     const struct sy_config_model *model;
     bool client_wants_usage;
     void *proxy; /* proxy.c's per-request state */

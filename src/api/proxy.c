@@ -18,11 +18,13 @@
 #include "api/api_int.h"
 #include "config/config.h"
 #include "core/clock.h"
+#include "core/json.h"
 #include "core/pool.h"
 #include "metrics/metrics.h"
 #include "upstream/upstream.h"
 
 #define ERROR_BODY_MAX (64 * 1024) /* enough of a provider's error body to read its message */
+#define MAX_JSON_DEPTH 128         /* nesting accepted in a client body */
 
 struct proxy {
     struct sy_req *req;
@@ -64,19 +66,50 @@ static bool is_json_content_type(struct sy_str ct)
            ct.ptr[sizeof(want) - 1] == ' ';
 }
 
-static void decref_json(void *p)
+/* True when the raw key equals `name` (decoding escapes when there are any). */
+static bool key_is(struct sy_str key, const char *name)
 {
-    json_decref(p);
+    char buf[64];
+
+    if (memchr(key.ptr, '\\', key.len) == NULL)
+        return sy_str_eq_c(key, name);
+    ssize_t n = sy_json_string_decode((struct sy_str){key.ptr - 1, key.len + 2}, buf, sizeof(buf));
+    return n >= 0 && (size_t)n == strlen(name) && memcmp(buf, name, (size_t)n) == 0;
+}
+
+/* Checks that chat messages are a non-empty array of objects with a string
+ * "role". Returns the index of the first bad one, or -1 when all are fine;
+ * SIZE_MAX-style -2 when the array itself is wrong. */
+static ssize_t bad_message(const struct sy_json_member *messages)
+{
+    struct sy_json_iter it;
+    struct sy_str msg;
+    enum sy_json_type type;
+    ssize_t i = 0;
+
+    if (messages->type != SY_JSON_ARRAY)
+        return -2;
+    sy_json_iter_init(&it, messages->value);
+    for (; sy_json_next_element(&it, &msg, &type); i++) {
+        struct sy_json_member role;
+        if (type != SY_JSON_OBJECT || !sy_json_get(msg, "role", &role) ||
+            role.type != SY_JSON_STRING)
+            return i;
+    }
+    return i == 0 ? -2 : -1;
 }
 
 enum sy_next sy__api_decode(struct sy_req *req)
 {
     struct sy_api_call *call = sy__api_call(req);
+    struct sy_client_request *creq = &call->creq;
     const char *required = call->route->ep == SY_EP_CHAT          ? "messages"
                            : call->route->ep == SY_EP_COMPLETIONS ? "prompt"
                                                                   : "input";
-    json_error_t jerr;
-    json_t *body, *model, *stream, *field;
+    struct sy_json_member m, model = {0}, stream = {0}, field = {0}, options = {0};
+    struct sy_json_error jerr;
+    struct sy_json_iter it;
+    enum sy_json_type type;
 
     if (!is_json_content_type(sy_req_header(req, "content-type")))
         return sy_req_fail_ex(req, SY_ERR_MEDIA_TYPE, 0, "unsupported_media_type", NULL,
@@ -88,52 +121,78 @@ enum sy_next sy__api_decode(struct sy_req *req)
     if (req->body.len == 0)
         return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "invalid_json", NULL,
                               "Request body is empty; expected a JSON object");
-    body = json_loadb(req->body.ptr, req->body.len, JSON_ALLOW_NUL, &jerr);
-    if (body == NULL)
+    type = sy_json_validate(req->body.ptr, req->body.len, MAX_JSON_DEPTH, &jerr);
+    if (type == SY_JSON_INVALID)
         return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "invalid_json", NULL,
-                              "Invalid JSON at line %d, column %d: %s", jerr.line, jerr.column,
-                              jerr.text);
-    sy_pool_defer(req->pool, decref_json, body);
-    call->body = body;
-    if (!json_is_object(body))
+                              "Invalid JSON at line %u, column %u: %s", jerr.line, jerr.column,
+                              jerr.reason);
+    if (type != SY_JSON_OBJECT)
         return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "invalid_type", NULL,
                               "Request body must be a JSON object");
 
-    model = json_object_get(body, "model");
-    if (model == NULL)
-        return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "missing_required_parameter", "model",
-                              "Missing required parameter: 'model'");
-    if (!json_is_string(model) || json_string_length(model) == 0)
-        return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "invalid_type", "model",
-                              "'model' must be a non-empty string");
-    req->model = json_string_value(model);
-
-    field = json_object_get(body, required);
-    if (field == NULL)
-        return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "missing_required_parameter", required,
-                              "Missing required parameter: '%s'", required);
-    if (call->route->ep == SY_EP_CHAT) {
-        if (!json_is_array(field) || json_array_size(field) == 0)
-            return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "invalid_type", "messages",
-                                  "'messages' must be a non-empty array");
-        for (size_t i = 0; i < json_array_size(field); i++) {
-            json_t *msg = json_array_get(field, i);
-            if (!json_is_object(msg) || !json_is_string(json_object_get(msg, "role")))
-                return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "invalid_type", "messages",
-                                      "messages[%zu] must be an object with a string 'role'", i);
+    /* One pass over the top level; the last of repeated members wins, and
+     * every "model" gets rewritten, whichever the provider reads. */
+    creq->raw = req->body;
+    sy_json_iter_init(&it, req->body);
+    while (sy_json_next_member(&it, &m)) {
+        if (key_is(m.key, "model")) {
+            model = m;
+            if (creq->model_values_count < sizeof(creq->model_values) / sizeof(creq->model_values[0]))
+                creq->model_values[creq->model_values_count++] = m.value;
+            else
+                return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "invalid_request", "model",
+                                      "'model' is repeated too many times");
+        } else if (key_is(m.key, "stream")) {
+            stream = m;
+        } else if (key_is(m.key, "stream_options")) {
+            options = m;
+        } else if (key_is(m.key, required)) {
+            field = m;
         }
     }
 
-    stream = json_object_get(body, "stream");
-    if (stream != NULL && !json_is_boolean(stream) && !json_is_null(stream))
+    if (model.value.ptr == NULL)
+        return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "missing_required_parameter", "model",
+                              "Missing required parameter: 'model'");
+    if (model.type != SY_JSON_STRING || model.value.len <= 2)
+        return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "invalid_type", "model",
+                              "'model' must be a non-empty string");
+    char *name = sy_pool_alloc(req->pool, model.value.len + 1);
+    if (sy_json_string_decode(model.value, name, model.value.len + 1) < 0)
+        return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "invalid_type", "model",
+                              "'model' must be a non-empty string");
+    req->model = name;
+
+    if (field.value.ptr == NULL)
+        return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "missing_required_parameter", required,
+                              "Missing required parameter: '%s'", required);
+    if (call->route->ep == SY_EP_CHAT) {
+        ssize_t bad = bad_message(&field);
+        if (bad == -2)
+            return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "invalid_type", "messages",
+                                  "'messages' must be a non-empty array");
+        if (bad >= 0)
+            return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "invalid_type", "messages",
+                                  "messages[%zd] must be an object with a string 'role'", bad);
+    }
+
+    if (stream.value.ptr != NULL && stream.type != SY_JSON_TRUE && stream.type != SY_JSON_FALSE &&
+        stream.type != SY_JSON_NULL)
         return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "invalid_type", "stream",
                               "'stream' must be a boolean");
-    req->is_stream = json_is_true(stream) && call->route->ep != SY_EP_EMBEDDINGS;
-    field = json_object_get(body, "stream_options");
-    if (field != NULL && !json_is_object(field) && !json_is_null(field))
-        return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "invalid_type", "stream_options",
-                              "'stream_options' must be an object");
-    call->client_wants_usage = json_is_true(json_object_get(field, "include_usage"));
+    req->is_stream = stream.type == SY_JSON_TRUE && call->route->ep != SY_EP_EMBEDDINGS;
+    creq->is_stream = req->is_stream;
+    if (options.value.ptr != NULL) {
+        struct sy_json_member usage;
+        if (options.type != SY_JSON_OBJECT && options.type != SY_JSON_NULL)
+            return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "invalid_type", "stream_options",
+                                  "'stream_options' must be an object");
+        creq->stream_options = options.value;
+        creq->include_usage = options.type == SY_JSON_OBJECT &&
+                              sy_json_get(options.value, "include_usage", &usage) &&
+                              usage.type == SY_JSON_TRUE;
+    }
+    call->client_wants_usage = creq->include_usage;
     return SY_NEXT;
 }
 
@@ -236,7 +295,7 @@ static enum sy_next start_attempt(struct proxy *p)
         p->route = &model->routes[p->attempt];
         p->prov = sy_provider_get(p->route->provider->kind);
         err = p->prov->build(req->pool, p->call->route->ep, p->route->provider, p->route->model,
-                             p->call->body, req->is_stream, &ucall);
+                             &p->call->creq, &ucall);
         if (err != SY_OK)
             return fail_final(p, err, 0, "invalid_request",
                               "The request cannot be translated for this model's provider");

@@ -1,15 +1,21 @@
 /* providers/openai.c - the OpenAI wire format, and Azure OpenAI's variant.
  *
- * The client already speaks OpenAI, so the body passes through with only
- * "model" replaced; what changes between the two kinds is the URL and how
- * the key is sent. Streams always ask the provider for usage
- * (stream_options.include_usage), so that tokens are counted even when the
- * client did not ask; the usage-only chunk is then kept from the client. */
+ * The client already speaks OpenAI, so bodies are not re-encoded: the
+ * validated JSON is copied with a few byte ranges replaced (the "model"
+ * values, stream_options) — a splice, not a parse and a dump. What changes
+ * between the two kinds is the URL and how the key is sent. Streams always
+ * ask the provider for usage (stream_options.include_usage), so that tokens
+ * are counted even when the client did not ask; the usage-only chunk and the
+ * "usage": null fields are then kept from the client. */
 #include "providers/provider.h"
 
 #include <string.h>
 
+#include "core/json.h"
 #include "core/pool.h"
+
+#define MAX_EDITS 8
+#define MAX_DEPTH 128
 
 /* clang-format off */
 static const char *const paths[SY_EP_COUNT] = {
@@ -19,35 +25,122 @@ static const char *const paths[SY_EP_COUNT] = {
 };
 /* clang-format on */
 
-/* Serialises `json` into the pool. */
-static struct sy_str dump_to_pool(struct sy_pool *pool, const json_t *json)
-{
-    size_t len = json_dumpb(json, NULL, 0, JSON_COMPACT);
-    char *p = sy_pool_alloc(pool, len + 1);
+/* ---- Splicing ------------------------------------------------------------ */
 
-    json_dumpb(json, p, len, JSON_COMPACT);
-    p[len] = '\0';
-    return (struct sy_str){p, len};
+/* Replace the bytes [from, to) of the source with `with`. */
+struct edit {
+    const char *from, *to;
+    struct sy_str with;
+};
+
+struct edits {
+    struct edit items[MAX_EDITS];
+    size_t count;
+};
+
+static void add_edit(struct edits *e, const char *from, const char *to, struct sy_str with)
+{
+    size_t i;
+
+    if (e->count == MAX_EDITS)
+        return;
+    /* Keep them ordered by position. */
+    for (i = e->count; i > 0 && e->items[i - 1].from > from; i--)
+        e->items[i] = e->items[i - 1];
+    e->items[i] = (struct edit){from, to, with};
+    e->count++;
 }
 
-/* Fills headers, body and the model: everything but the URL. */
+/* Appends `src` with the edits applied to `out`. */
+static void apply_edits(struct sy_buf *out, struct sy_str src, const struct edits *e)
+{
+    const char *at = src.ptr;
+
+    for (size_t i = 0; i < e->count; i++) {
+        if (e->items[i].from < at)
+            continue; /* overlapping: never produced by the callers below */
+        sy_buf_append(out, at, (size_t)(e->items[i].from - at));
+        sy_buf_append_str(out, e->items[i].with);
+        at = e->items[i].to;
+    }
+    sy_buf_append(out, at, (size_t)(src.ptr + src.len - at));
+}
+
+/* True when the raw key equals `name` (decoding escapes when there are any). */
+static bool key_is(struct sy_str key, const char *name)
+{
+    char buf[64];
+    struct sy_str quoted;
+
+    if (memchr(key.ptr, '\\', key.len) == NULL)
+        return sy_str_eq_c(key, name);
+    quoted = (struct sy_str){key.ptr - 1, key.len + 2};
+    ssize_t n = sy_json_string_decode(quoted, buf, sizeof(buf));
+    return n >= 0 && (size_t)n == strlen(name) && memcmp(buf, name, (size_t)n) == 0;
+}
+
+/* ---- Requests ------------------------------------------------------------ */
+
+/* The value that replaces the client's stream_options: its members with
+ * include_usage forced to true. */
+static struct sy_str stream_options_with_usage(struct sy_pool *pool, struct sy_str old)
+{
+    struct sy_buf b = {0};
+    struct sy_json_iter it;
+    struct sy_json_member m;
+    struct sy_str out;
+
+    SY_BUF_APPEND_LIT(&b, "{\"include_usage\":true");
+    if (old.ptr != NULL && old.len > 0 && old.ptr[0] == '{') {
+        sy_json_iter_init(&it, old);
+        while (sy_json_next_member(&it, &m)) {
+            if (key_is(m.key, "include_usage"))
+                continue;
+            SY_BUF_APPEND_LIT(&b, ",\"");
+            sy_buf_append_str(&b, m.key);
+            SY_BUF_APPEND_LIT(&b, "\":");
+            sy_buf_append_str(&b, m.value);
+        }
+    }
+    sy_buf_append(&b, "}", 1);
+    out = (struct sy_str){sy_pool_strndup(pool, b.ptr, b.len), b.len};
+    sy_buf_dispose(&b);
+    return out;
+}
+
+/* Fills headers and body: everything but the URL. */
 static void build_common(struct sy_pool *pool, enum sy_endpoint ep,
                          const struct sy_config_provider *prov, const char *upstream_model,
-                         json_t *body, bool is_stream, const char *auth_line,
+                         const struct sy_client_request *creq, const char *auth_line,
                          struct sy_upstream_call *out)
 {
+    struct sy_buf model = {0}, body = {0};
+    struct edits e = {0};
     size_t n = 0;
 
-    json_object_set_new(body, "model", json_string(upstream_model));
-    if (is_stream && ep != SY_EP_EMBEDDINGS) {
-        json_t *opts = json_object_get(body, "stream_options");
-        if (!json_is_object(opts)) {
-            opts = json_object();
-            json_object_set_new(body, "stream_options", opts);
+    sy_json_append_string(&model, upstream_model, strlen(upstream_model));
+    struct sy_str model_json = {sy_pool_strndup(pool, model.ptr, model.len), model.len};
+    sy_buf_dispose(&model);
+    for (size_t i = 0; i < creq->model_values_count; i++)
+        add_edit(&e, creq->model_values[i].ptr,
+                 creq->model_values[i].ptr + creq->model_values[i].len, model_json);
+    if (creq->is_stream && ep != SY_EP_EMBEDDINGS && !creq->include_usage) {
+        if (creq->stream_options.ptr != NULL) {
+            add_edit(&e, creq->stream_options.ptr,
+                     creq->stream_options.ptr + creq->stream_options.len,
+                     stream_options_with_usage(pool, creq->stream_options));
+        } else {
+            /* Insert a member before the object's closing brace. */
+            const char *close = creq->raw.ptr + creq->raw.len - 1;
+            while (close > creq->raw.ptr && *close != '}')
+                close--;
+            add_edit(&e, close, close, SY_STR(",\"stream_options\":{\"include_usage\":true}"));
         }
-        json_object_set_new(opts, "include_usage", json_true());
     }
-    out->body = dump_to_pool(pool, body);
+    apply_edits(&body, creq->raw, &e);
+    out->body = (struct sy_str){sy_pool_strndup(pool, body.ptr, body.len), body.len};
+    sy_buf_dispose(&body);
+
     out->headers = sy_pool_alloc(pool, (prov->headers_count + 2) * sizeof(char *));
     out->headers[n++] = "Content-Type: application/json";
     if (auth_line != NULL)
@@ -60,14 +153,14 @@ static void build_common(struct sy_pool *pool, enum sy_endpoint ep,
 
 static enum sy_err build_openai(struct sy_pool *pool, enum sy_endpoint ep,
                                 const struct sy_config_provider *prov, const char *upstream_model,
-                                json_t *body, bool is_stream, struct sy_upstream_call *out)
+                                const struct sy_client_request *creq, struct sy_upstream_call *out)
 {
     const char *auth =
         prov->api_key != NULL ? sy_pool_printf(pool, "Authorization: Bearer %s", prov->api_key)
                               : NULL;
 
     out->url = sy_pool_printf(pool, "%s%s", prov->base_url, paths[ep]);
-    build_common(pool, ep, prov, upstream_model, body, is_stream, auth, out);
+    build_common(pool, ep, prov, upstream_model, creq, auth, out);
     return SY_OK;
 }
 
@@ -96,70 +189,133 @@ static char *path_escape(struct sy_pool *pool, const char *s)
 
 static enum sy_err build_azure(struct sy_pool *pool, enum sy_endpoint ep,
                                const struct sy_config_provider *prov, const char *upstream_model,
-                               json_t *body, bool is_stream, struct sy_upstream_call *out)
+                               const struct sy_client_request *creq, struct sy_upstream_call *out)
 {
     const char *auth =
         prov->api_key != NULL ? sy_pool_printf(pool, "api-key: %s", prov->api_key) : NULL;
-    char *escaped = path_escape(pool, upstream_model);
 
     out->url = sy_pool_printf(pool, "%s/openai/deployments/%s%s?api-version=%s", prov->base_url,
-                              escaped, paths[ep],
+                              path_escape(pool, upstream_model), paths[ep],
                               prov->api_version != NULL ? prov->api_version : "2024-10-21");
-    build_common(pool, ep, prov, upstream_model, body, is_stream, auth, out);
+    build_common(pool, ep, prov, upstream_model, creq, auth, out);
     return SY_OK;
 }
 
-/* ---- Responses ---------------------------------------------------------- */
+/* ---- Responses ------------------------------------------------------------ */
 
-bool sy_provider_read_usage(const json_t *obj, struct sy_usage *usage)
+static uint32_t get_u32(struct sy_str obj, const char *key)
 {
-    const json_t *details;
+    struct sy_json_member m;
+    uint64_t v = 0;
 
-    if (!json_is_object(obj))
+    if (!sy_json_get(obj, key, &m) || m.type != SY_JSON_NUMBER || !sy_json_get_uint(m.value, &v))
+        return 0;
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+bool sy_provider_read_usage(struct sy_str obj, struct sy_usage *usage)
+{
+    struct sy_json_member m;
+
+    if (obj.ptr == NULL || obj.len == 0 || obj.ptr[0] != '{')
         return false;
-    usage->prompt_tokens = (uint32_t)json_integer_value(json_object_get(obj, "prompt_tokens"));
-    usage->completion_tokens =
-        (uint32_t)json_integer_value(json_object_get(obj, "completion_tokens"));
-    details = json_object_get(obj, "prompt_tokens_details");
-    usage->cached_tokens = (uint32_t)json_integer_value(json_object_get(details, "cached_tokens"));
-    details = json_object_get(obj, "completion_tokens_details");
-    usage->reasoning_tokens =
-        (uint32_t)json_integer_value(json_object_get(details, "reasoning_tokens"));
+    usage->prompt_tokens = get_u32(obj, "prompt_tokens");
+    usage->completion_tokens = get_u32(obj, "completion_tokens");
+    usage->cached_tokens = usage->reasoning_tokens = 0;
+    if (sy_json_get(obj, "prompt_tokens_details", &m) && m.type == SY_JSON_OBJECT)
+        usage->cached_tokens = get_u32(m.value, "cached_tokens");
+    if (sy_json_get(obj, "completion_tokens_details", &m) && m.type == SY_JSON_OBJECT)
+        usage->reasoning_tokens = get_u32(m.value, "reasoning_tokens");
     usage->seen = true;
     return true;
 }
 
-static void append_json(struct sy_buf *out, const json_t *json)
-{
-    size_t len = json_dumpb(json, NULL, 0, JSON_COMPACT);
+/* What a response or chunk holds at its top level, and the edits to make. */
+struct scanned {
+    struct edits edits;
+    struct sy_str usage; /* raw value, NULL ptr when absent */
+    enum sy_json_type usage_type;
+    struct sy_str choices;
+    enum sy_json_type choices_type;
+};
 
-    json_dumpb(json, sy_buf_reserve(out, len), len, JSON_COMPACT);
-    out->len += len;
-    out->ptr[out->len] = '\0';
+/* Scans the top-level members of `doc`, planning "model" -> `alias_json` and,
+ * when `drop_usage`, the removal of "usage" members. */
+static void scan_top(struct sy_str doc, struct sy_str alias_json, bool drop_usage,
+                     struct scanned *sc)
+{
+    struct sy_json_iter it;
+    struct sy_json_member m;
+    const char *prev_end = NULL; /* end of the previous member's value */
+    bool pending_drop = false;
+    const char *drop_from = NULL;
+
+    memset(sc, 0, sizeof(*sc));
+    sy_json_iter_init(&it, doc);
+    while (sy_json_next_member(&it, &m)) {
+        const char *member_start = m.key.ptr - 1; /* the opening quote */
+        if (pending_drop) {
+            /* First member was dropped: remove up to this member's start. */
+            add_edit(&sc->edits, drop_from, member_start, SY_STR(""));
+            pending_drop = false;
+        }
+        if (key_is(m.key, "model")) {
+            add_edit(&sc->edits, m.value.ptr, m.value.ptr + m.value.len, alias_json);
+        } else if (key_is(m.key, "usage")) {
+            sc->usage = m.value;
+            sc->usage_type = m.type;
+            if (drop_usage) {
+                if (prev_end != NULL) {
+                    add_edit(&sc->edits, prev_end, m.value.ptr + m.value.len, SY_STR(""));
+                } else {
+                    pending_drop = true;
+                    drop_from = member_start;
+                }
+            }
+        } else if (key_is(m.key, "choices")) {
+            sc->choices = m.value;
+            sc->choices_type = m.type;
+        }
+        prev_end = m.value.ptr + m.value.len;
+    }
+    if (pending_drop) {
+        /* The only member: remove it whole. */
+        add_edit(&sc->edits, drop_from, prev_end, SY_STR(""));
+    }
+}
+
+static struct sy_str alias_to_json(struct sy_buf *tmp, const char *alias)
+{
+    sy_buf_reset(tmp);
+    sy_json_append_string(tmp, alias, strlen(alias));
+    return (struct sy_str){tmp->ptr, tmp->len};
 }
 
 static enum sy_err translate_response(enum sy_endpoint ep, const char *alias, const char *body,
                                       size_t len, struct sy_buf *out, struct sy_usage *usage)
 {
-    json_t *doc = json_loadb(body, len, JSON_ALLOW_NUL, NULL);
+    struct sy_str doc = {body, len};
+    struct sy_buf tmp = {0};
+    struct scanned sc;
 
     (void)ep;
-    if (!json_is_object(doc)) {
-        json_decref(doc);
+    if (sy_json_validate(body, len, MAX_DEPTH, NULL) != SY_JSON_OBJECT)
         return SY_ERR_UPSTREAM;
-    }
-    if (json_object_get(doc, "model") != NULL)
-        json_object_set_new(doc, "model", json_string(alias));
-    sy_provider_read_usage(json_object_get(doc, "usage"), usage);
-    append_json(out, doc);
-    json_decref(doc);
+    scan_top(doc, alias_to_json(&tmp, alias), false, &sc);
+    if (sc.usage_type == SY_JSON_OBJECT)
+        sy_provider_read_usage(sc.usage, usage);
+    apply_edits(out, doc, &sc.edits);
+    sy_buf_dispose(&tmp);
     return SY_OK;
 }
 
 static enum sy_stream_next translate_event(struct sy_stream_state *st, enum sy_endpoint ep,
                                            const struct sy_sse_event *ev, struct sy_buf *out)
 {
-    json_t *doc, *usage, *choices;
+    struct sy_buf tmp = {0};
+    struct scanned sc;
+    struct sy_json_iter it;
+    struct sy_str choice;
 
     (void)ep;
     if (sy_str_eq_c(ev->data, "[DONE]")) {
@@ -167,63 +323,71 @@ static enum sy_stream_next translate_event(struct sy_stream_state *st, enum sy_e
         SY_BUF_APPEND_LIT(out, "data: [DONE]\n\n");
         return SY_STREAM_DONE;
     }
-    doc = json_loadb(ev->data.ptr, ev->data.len, JSON_ALLOW_NUL, NULL);
-    if (!json_is_object(doc)) {
-        json_decref(doc);
+    if (sy_json_validate(ev->data.ptr, ev->data.len, MAX_DEPTH, NULL) != SY_JSON_OBJECT)
         return SY_STREAM_MALFORMED;
-    }
     st->events++;
-    if (json_object_get(doc, "model") != NULL)
-        json_object_set_new(doc, "model", json_string(st->alias));
-    choices = json_object_get(doc, "choices");
-    for (size_t i = 0; i < json_array_size(choices); i++) {
-        const json_t *reason = json_object_get(json_array_get(choices, i), "finish_reason");
-        if (reason != NULL && !json_is_null(reason))
-            st->saw_finish = true;
+    scan_top(ev->data, alias_to_json(&tmp, st->alias), !st->client_wants_usage, &sc);
+    if (sc.choices_type == SY_JSON_ARRAY) {
+        sy_json_iter_init(&it, sc.choices);
+        while (sy_json_next_element(&it, &choice, NULL)) {
+            struct sy_json_member reason;
+            if (sy_json_get(choice, "finish_reason", &reason) && reason.type != SY_JSON_NULL)
+                st->saw_finish = true;
+        }
     }
-    usage = json_object_get(doc, "usage");
-    if (json_is_object(usage))
-        sy_provider_read_usage(usage, &st->usage);
-    if (!st->client_wants_usage && usage != NULL) {
-        /* We asked for usage, the client did not: keep the usage-only chunk
-         * and the "usage": null fields from it. */
-        if (json_is_array(choices) && json_array_size(choices) == 0) {
-            json_decref(doc);
+    if (sc.usage_type == SY_JSON_OBJECT)
+        sy_provider_read_usage(sc.usage, &st->usage);
+    if (!st->client_wants_usage && sc.usage.ptr != NULL && sc.choices_type == SY_JSON_ARRAY &&
+        sc.choices.len >= 2 && sc.choices.ptr[0] == '[') {
+        /* We asked for the usage-only chunk, the client did not: drop it. */
+        struct sy_json_iter probe;
+        struct sy_str first;
+        sy_json_iter_init(&probe, sc.choices);
+        if (!sy_json_next_element(&probe, &first, NULL)) {
+            sy_buf_dispose(&tmp);
             return SY_STREAM_CONTINUE;
         }
-        json_object_del(doc, "usage");
     }
     SY_BUF_APPEND_LIT(out, "data: ");
-    append_json(out, doc);
+    apply_edits(out, ev->data, &sc.edits);
     SY_BUF_APPEND_LIT(out, "\n\n");
-    json_decref(doc);
+    sy_buf_dispose(&tmp);
     return SY_STREAM_CONTINUE;
 }
 
 void sy_provider_stream_error(struct sy_buf *out, const char *message, const char *type,
                               const char *code)
 {
-    json_t *err = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message", message, "type", type,
-                            "param", "code", code);
-
-    SY_BUF_APPEND_LIT(out, "data: ");
-    append_json(out, err);
-    SY_BUF_APPEND_LIT(out, "\n\n");
-    json_decref(err);
+    SY_BUF_APPEND_LIT(out, "data: {\"error\":{\"message\":");
+    sy_json_append_string(out, message, strlen(message));
+    SY_BUF_APPEND_LIT(out, ",\"type\":");
+    sy_json_append_string(out, type, strlen(type));
+    SY_BUF_APPEND_LIT(out, ",\"param\":null,\"code\":");
+    sy_json_append_string(out, code, strlen(code));
+    SY_BUF_APPEND_LIT(out, "}}\n\n");
 }
 
 const char *sy_provider_error_message(struct sy_pool *pool, const char *body, size_t len)
 {
-    json_t *doc = json_loadb(body, len, 0, NULL);
-    const char *msg = json_string_value(json_object_get(json_object_get(doc, "error"), "message"));
-    char *copy = NULL;
+    struct sy_str doc = {body, len};
+    struct sy_json_member err, msg;
+    char buf[1024];
+    ssize_t n;
 
-    if (msg == NULL)
-        msg = json_string_value(json_object_get(doc, "message"));
-    if (msg != NULL)
-        copy = sy_pool_strndup(pool, msg, strlen(msg));
-    json_decref(doc);
-    return copy;
+    if (sy_json_validate(body, len, MAX_DEPTH, NULL) != SY_JSON_OBJECT)
+        return NULL;
+    if (!(sy_json_get(doc, "error", &err) && err.type == SY_JSON_OBJECT &&
+          sy_json_get(err.value, "message", &msg)) &&
+        !sy_json_get(doc, "message", &msg))
+        return NULL;
+    if (msg.type != SY_JSON_STRING)
+        return NULL;
+    n = sy_json_string_decode(msg.value, buf, sizeof(buf));
+    if (n < 0) {
+        /* Longer than we quote anyway: keep its start. */
+        return sy_pool_strndup(pool, msg.value.ptr + 1, msg.value.len > 300 ? 300 : msg.value.len - 2);
+    }
+    return sy_pool_strndup(pool, buf, (size_t)n);
 }
 
 const struct sy_provider sy_provider_openai = {

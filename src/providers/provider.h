@@ -38,6 +38,17 @@ struct sy_usage {
     bool seen;                 /* the provider reported usage at all */
 };
 
+/* The client's request body, validated and scanned once by api/: views into
+ * the body, which stays valid for the request's life. */
+struct sy_client_request {
+    struct sy_str raw;             /* the whole body: a validated JSON object */
+    struct sy_str model_values[4]; /* raw values of the top-level "model" members */
+    size_t model_values_count;
+    struct sy_str stream_options; /* raw value of the last "stream_options", or NULL ptr */
+    bool is_stream;               /* "stream": true (never for embeddings) */
+    bool include_usage;           /* stream_options.include_usage is true */
+};
+
 /* What to send upstream; all memory from the request pool. */
 struct sy_upstream_call {
     const char *url;
@@ -66,12 +77,11 @@ enum sy_stream_next {
 struct sy_provider {
     enum sy_provider_kind kind;
 
-    /* Builds the upstream call for `ep`. `body` is the client's JSON object,
-     * which may be changed in place; `upstream_model` replaces its "model".
-     * `is_stream` tells whether the client asked for a stream. */
+    /* Builds the upstream call for `ep` from the client's request, with
+     * `upstream_model` in place of the client's "model". */
     enum sy_err (*build)(struct sy_pool *pool, enum sy_endpoint ep,
                          const struct sy_config_provider *prov, const char *upstream_model,
-                         json_t *body, bool is_stream, struct sy_upstream_call *out);
+                         const struct sy_client_request *creq, struct sy_upstream_call *out);
 
     /* Turns a whole 2xx response body into the OpenAI response the client
      * receives (written to `out`), reporting `alias` as the model and filling
@@ -96,9 +106,9 @@ const struct sy_provider *sy_provider_get(enum sy_provider_kind kind);
 void sy_provider_stream_error(struct sy_buf *out, const char *message, const char *type,
                               const char *code);
 
-/* Reads an OpenAI "usage" object into `usage`. Returns false when `obj` is not
- * an object. */
-bool sy_provider_read_usage(const json_t *obj, struct sy_usage *usage);
+/* Reads an OpenAI "usage" object (raw, validated JSON) into `usage`. Returns
+ * false when `obj` is not an object. */
+bool sy_provider_read_usage(struct sy_str obj, struct sy_usage *usage);
 
 /* Extracts the "message" of an OpenAI-shaped error body, or NULL. Copied into
  * `pool`. */
