@@ -16,14 +16,15 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: switchyard <command> [options]\n"
-                 "\n"
-                 "commands:\n"
-                 "  serve [-c FILE]            run the gateway (no FILE: embedded defaults with\n"
-                 "                             a built-in fake provider, for trying it offline)\n"
-                 "  config check FILE          validate FILE and print what it resolves to\n"
-                 "  mock-provider [--port N]   run the fake LLM provider (see docs/mock-provider.md)\n"
-                 "  version                    print the version\n");
+    fprintf(out,
+            "usage: switchyard <command> [options]\n"
+            "\n"
+            "commands:\n"
+            "  serve [-c FILE]            run the gateway (no FILE: embedded defaults with\n"
+            "                             a built-in fake provider, for trying it offline)\n"
+            "  config check FILE          validate FILE and print what it resolves to\n"
+            "  mock-provider [--port N]   run the fake LLM provider (see docs/mock-provider.md)\n"
+            "  version                    print the version\n");
 }
 
 static void print_diag(const struct sy_config_diag *diag)
@@ -160,18 +161,18 @@ static int cmd_serve(int argc, char **argv)
     const char *host = s.cfg->listen_host;
     int v6 = strchr(host, ':') != NULL;
     printf("switchyard %s listening on http://%s%s%s:%u (%u workers, config: %s)\n", SY_VERSION,
-           v6 ? "[" : "", host, v6 ? "]" : "", s.cfg->listen_port, s.cfg->workers,
-           s.cfg->source);
+           v6 ? "[" : "", host, v6 ? "]" : "", s.cfg->listen_port, s.cfg->workers, s.cfg->source);
     if (s.path == NULL)
         printf("\nNo config given: serving the built-in fake provider (models \"mock\" and\n"
                "\"gpt-4o-mini\"). Try:\n\n"
                "  curl http://%s:%u/v1/chat/completions \\\n"
                "    -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n"
-               "    -d '{\"model\":\"mock\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'\n\n"
+               "    -d "
+               "'{\"model\":\"mock\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'\n\n"
                "or, with the openai SDK: baseURL \"http://%s:%u/v1\", apiKey \"%s\".\n",
-               host, s.cfg->listen_port, getenv("SWITCHYARD_API_KEY") ? "$SWITCHYARD_API_KEY"
-                                                                      : "sk-switchyard-dev",
                host, s.cfg->listen_port,
+               getenv("SWITCHYARD_API_KEY") ? "$SWITCHYARD_API_KEY" : "sk-switchyard-dev", host,
+               s.cfg->listen_port,
                getenv("SWITCHYARD_API_KEY") ? "$SWITCHYARD_API_KEY" : "sk-switchyard-dev");
     fflush(stdout);
 

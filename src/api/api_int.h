@@ -27,10 +27,10 @@ struct sy_stage {
 
 struct sy_route {
     const char *method;
-    const char *path;   /* without the optional /v1 prefix, when `versioned` */
-    bool versioned;     /* also served under /v1 */
-    bool prefix;        /* `path` is a prefix (/models/{id}) */
-    const char *name;   /* metric label */
+    const char *path;    /* without the optional /v1 prefix, when `versioned` */
+    bool versioned;      /* also served under /v1 */
+    bool prefix;         /* `path` is a prefix (/models/{id}) */
+    const char *name;    /* metric label */
     enum sy_endpoint ep; /* for the proxy stages */
     const struct sy_stage *stages;
     size_t stages_count;

@@ -30,6 +30,7 @@ static const struct {
     [SY_ERR_UNAVAILABLE]  = {"service_unavailable", "overloaded_error"},
     [SY_ERR_TIMEOUT]      = {"timeout_error", "timeout_error"},
 };
+
 /* clang-format on */
 
 void sy__api_respond_json(struct sy_req *req, int status, const json_t *doc)
@@ -64,8 +65,8 @@ static enum sy_next fail(struct sy_req *req, enum sy_err err, int status, const 
         doc = json_pack("{s:{s:s, s:s, s:s?, s:s?}}", "error", "message", msg, "type",
                         types[err].openai, "param", param, "code", code);
     if (doc == NULL) /* invalid UTF-8 in an echoed value */
-        doc = json_pack("{s:{s:s, s:s, s:n, s:s?}}", "error", "message", "invalid request",
-                        "type", types[err].openai, "param", "code", code);
+        doc = json_pack("{s:{s:s, s:s, s:n, s:s?}}", "error", "message", "invalid request", "type",
+                        types[err].openai, "param", "code", code);
     sy__api_respond_json(req, status, doc);
     json_decref(doc);
     return SY_DONE;

@@ -3,11 +3,10 @@
  * Reading these tables is reading the gateway. A stage returns SY_NEXT to go
  * on, SY_WAIT when it started async work (it resumes the pipeline itself),
  * or SY_DONE once a response has started. */
-#include "api/api.h"
-
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "api/api_int.h"
 #include "core/pool.h"
 
@@ -45,6 +44,7 @@ static const struct sy_route routes[] = {
     {"GET", "/health/ready", false, false, "health", SY_EP_CHAT, STAGES(ready_stages)},
     {"GET", "/metrics", false, false, "metrics", SY_EP_CHAT, STAGES(metrics_stages)},
 };
+
 /* clang-format on */
 
 static bool path_matches(const struct sy_route *r, struct sy_str path)

@@ -39,7 +39,7 @@ struct proxy {
     /* Per attempt. */
     int status;
     char retry_after[32];
-    bool sse_upstream;   /* a 2xx event stream is coming */
+    bool sse_upstream; /* a 2xx event stream is coming */
     bool got_body;
     bool too_large;
     bool malformed;
@@ -137,7 +137,8 @@ enum sy_next sy__api_decode(struct sy_req *req)
     while (sy_json_next_member(&it, &m)) {
         if (key_is(m.key, "model")) {
             model = m;
-            if (creq->model_values_count < sizeof(creq->model_values) / sizeof(creq->model_values[0]))
+            if (creq->model_values_count <
+                sizeof(creq->model_values) / sizeof(creq->model_values[0]))
                 creq->model_values[creq->model_values_count++] = m.value;
             else
                 return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "invalid_request", "model",
@@ -224,9 +225,9 @@ static const struct sy_upstream_handlers handlers = {on_head, on_body, on_done};
 /* Never sent upstream, whatever forward_headers says. */
 static bool is_hop_or_secret(struct sy_str name)
 {
-    static const char *const names[] = {"authorization", "api-key", "x-api-key", "host",
-                                        "content-length", "content-type", "connection",
-                                        "transfer-encoding", "cookie", "proxy-authorization"};
+    static const char *const names[] = {
+        "authorization", "api-key",    "x-api-key",         "host",   "content-length",
+        "content-type",  "connection", "transfer-encoding", "cookie", "proxy-authorization"};
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (sy_str_eq_c(name, names[i]))
@@ -569,9 +570,8 @@ static void finish_buffered(struct proxy *p)
         return;
     }
     /* Any other 4xx: the request itself is at fault; say what the provider said. */
-    const char *said = p->body.len > 0 ? sy_provider_error_message(req->pool, p->body.ptr,
-                                                                   p->body.len)
-                                       : NULL;
+    const char *said =
+        p->body.len > 0 ? sy_provider_error_message(req->pool, p->body.ptr, p->body.len) : NULL;
     snprintf(msg, sizeof(msg), "The provider refused the request (HTTP %d): %.300s", status,
              said != NULL ? said : "no details");
     attempt_failed(p, "status_4xx", false, SY_ERR_BAD_REQUEST, status >= 400 ? status : 502,

@@ -42,10 +42,10 @@ struct sy_config_header {
 struct sy_config_provider {
     char *name; /* unique; what routes refer to */
     enum sy_provider_kind kind;
-    char *base_url;    /* no trailing slash, http:// or https:// */
-    char *api_key;     /* NULL = none sent */
-    char *proxy;       /* NULL = direct; http(s)://, socks4(a)://, socks5(h):// */
-    char *api_version; /* azure only (NULL otherwise); default "2024-10-21" */
+    char *base_url;                   /* no trailing slash, http:// or https:// */
+    char *api_key;                    /* NULL = none sent */
+    char *proxy;                      /* NULL = direct; http(s)://, socks4(a)://, socks5(h):// */
+    char *api_version;                /* azure only (NULL otherwise); default "2024-10-21" */
     struct sy_config_header *headers; /* extra headers sent upstream */
     size_t headers_count;
     char **forward_headers; /* client headers passed upstream: lower-case names, or a
@@ -63,7 +63,7 @@ struct sy_config_route {
 };
 
 struct sy_config_model {
-    char *name; /* the alias clients send as "model" */
+    char *name;                     /* the alias clients send as "model" */
     struct sy_config_route *routes; /* tried in order; at least one */
     size_t routes_count;
     unsigned line;
@@ -86,10 +86,10 @@ struct sy_config {
     size_t models_count;
 
     struct {
-        size_t max_body_bytes;    /* default 4 MiB; over it -> 413 */
-        size_t max_header_bytes;  /* default 64 KiB; over it -> 431 */
-        uint32_t read_timeout_ms; /* default 30000: request headers + body */
-        uint32_t idle_timeout_ms; /* default 60000: keep-alive / HTTP/2 idle */
+        size_t max_body_bytes;     /* default 4 MiB; over it -> 413 */
+        size_t max_header_bytes;   /* default 64 KiB; over it -> 431 */
+        uint32_t read_timeout_ms;  /* default 30000: request headers + body */
+        uint32_t idle_timeout_ms;  /* default 60000: keep-alive / HTTP/2 idle */
         uint32_t drain_timeout_ms; /* default 30000: SIGTERM grace for in-flight requests */
         char *tls_cert;            /* PEM paths; both set = TLS with ALPN h2 */
         char *tls_key;

@@ -21,6 +21,7 @@ static const struct {
     [SY_ERR_UNAVAILABLE]  = {"unavailable", 503},
     [SY_ERR_TIMEOUT]      = {"timeout", 504},
 };
+
 /* clang-format on */
 
 const char *sy_err_name(enum sy_err err)

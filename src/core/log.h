@@ -6,13 +6,7 @@
 #ifndef SY_CORE_LOG_H
 #define SY_CORE_LOG_H
 
-enum sy_log_level {
-    SY_LOG_DEBUG = 0,
-    SY_LOG_INFO,
-    SY_LOG_WARN,
-    SY_LOG_ERROR,
-    SY_LOG_COUNT
-};
+enum sy_log_level { SY_LOG_DEBUG = 0, SY_LOG_INFO, SY_LOG_WARN, SY_LOG_ERROR, SY_LOG_COUNT };
 
 /* Sets the lowest level written. Boot only. */
 void sy_log_set_level(enum sy_log_level level);

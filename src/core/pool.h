@@ -30,7 +30,8 @@ void *sy_pool_zalloc(struct sy_pool *pool, size_t size);
 char *sy_pool_strndup(struct sy_pool *pool, const char *s, size_t len);
 
 /* Formats like printf into the pool. */
-char *sy_pool_printf(struct sy_pool *pool, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *sy_pool_printf(struct sy_pool *pool, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Runs `fn(arg)` when the pool is cleared, most recently registered first,
  * while pool memory is still readable. For what the pool does not own:

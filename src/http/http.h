@@ -40,8 +40,8 @@ typedef void sy_req_event_fn(struct sy_req *req);
 struct sy_req_stream; /* http-private state of a streamed response */
 
 struct sy_req {
-    struct sy_pool *pool;      /* request lifetime; cleared when the response ends */
-    struct sy_config *cfg;     /* the snapshot this request started with (held) */
+    struct sy_pool *pool;             /* request lifetime; cleared when the response ends */
+    struct sy_config *cfg;            /* the snapshot this request started with (held) */
     struct sy_upstream_ctx *upstream; /* the worker's upstream client */
     struct sy_metrics_shard *metrics; /* the worker's metric shard */
     unsigned worker_id;
@@ -52,8 +52,8 @@ struct sy_req {
     struct sy_str body;  /* the whole request body (h2o buffers it) */
     enum sy_api_shape shape;
 
-    char request_id[72]; /* the client's x-request-id (sanitised) or a new one */
-    uint64_t start_us;   /* monotonic, when the request reached us */
+    char request_id[72];  /* the client's x-request-id (sanitised) or a new one */
+    uint64_t start_us;    /* monotonic, when the request reached us */
     uint64_t upstream_us; /* time spent waiting on providers, for "gateway time" */
     uint64_t ttft_us;     /* first upstream byte - start, 0 = none */
 
@@ -71,8 +71,8 @@ struct sy_req {
     sy_req_event_fn *on_drain;
     sy_req_event_fn *on_client_gone;
 
-    void *h2o_req;                  /* h2o_req_t *, for http/ only */
-    struct sy_req_stream *stream;   /* http/ only */
+    void *h2o_req;                /* h2o_req_t *, for http/ only */
+    struct sy_req_stream *stream; /* http/ only */
 };
 
 /* Returns the value of the request header `lower_name` (lower case), or an

@@ -4,8 +4,6 @@
  * socket (SO_REUSEPORT: the kernel spreads connections), upstream client and
  * metric shard. The main thread owns the config and tells workers about a
  * new snapshot or a shutdown through a uv_async. */
-#include "http/http.h"
-
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -30,6 +28,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/pool.h"
+#include "http/http.h"
 #include "metrics/metrics.h"
 #include "upstream/upstream.h"
 
@@ -393,8 +392,8 @@ static void finish_request(void *p)
 
 static bool is_token_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == ':';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == ':';
 }
 
 static void set_request_id(struct sy_req *req, struct worker *w)
@@ -437,7 +436,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *hreq)
     req->path = (struct sy_str){hreq->path.base, q};
     if (q < hreq->path.len)
         req->query = (struct sy_str){hreq->path.base + q + 1, hreq->path.len - q - 1};
-    req->body = (struct sy_str){hreq->entity.base, hreq->entity.base != NULL ? hreq->entity.len : 0};
+    req->body =
+        (struct sy_str){hreq->entity.base, hreq->entity.base != NULL ? hreq->entity.len : 0};
     set_request_id(req, w);
     sy_api_handle(req);
     return 0;

@@ -10,11 +10,7 @@
 
 #include "core/alloc.h"
 
-enum family_type {
-    COUNTER,
-    HISTOGRAM,
-    GAUGE
-};
+enum family_type { COUNTER, HISTOGRAM, GAUGE };
 
 struct family {
     const char *name;
@@ -52,8 +48,8 @@ static const struct family families[SY_M_COUNT] = {
 /* clang-format on */
 
 /* Upper bounds in microseconds; the last bucket is +Inf. */
-static const uint64_t bucket_us[] = {250,    500,    1000,    2500,    5000,     10000,
-                                     25000,  50000,  100000,  250000,  500000,   1000000,
+static const uint64_t bucket_us[] = {250,     500,     1000,     2500,     5000,    10000,
+                                     25000,   50000,   100000,   250000,   500000,  1000000,
                                      2500000, 5000000, 10000000, 30000000, 60000000};
 #define NBUCKETS (sizeof(bucket_us) / sizeof(bucket_us[0]) + 1)
 

@@ -7,12 +7,11 @@
  * ask the provider for usage (stream_options.include_usage), so that tokens
  * are counted even when the client did not ask; the usage-only chunk and the
  * "usage": null fields are then kept from the client. */
-#include "providers/provider.h"
-
 #include <string.h>
 
 #include "core/json.h"
 #include "core/pool.h"
+#include "providers/provider.h"
 
 #define MAX_EDITS 8
 #define MAX_DEPTH 128
@@ -23,6 +22,7 @@ static const char *const paths[SY_EP_COUNT] = {
     [SY_EP_COMPLETIONS] = "/completions",
     [SY_EP_EMBEDDINGS] = "/embeddings",
 };
+
 /* clang-format on */
 
 /* ---- Splicing ------------------------------------------------------------ */
@@ -155,9 +155,9 @@ static enum sy_err build_openai(struct sy_pool *pool, enum sy_endpoint ep,
                                 const struct sy_config_provider *prov, const char *upstream_model,
                                 const struct sy_client_request *creq, struct sy_upstream_call *out)
 {
-    const char *auth =
-        prov->api_key != NULL ? sy_pool_printf(pool, "Authorization: Bearer %s", prov->api_key)
-                              : NULL;
+    const char *auth = prov->api_key != NULL
+                           ? sy_pool_printf(pool, "Authorization: Bearer %s", prov->api_key)
+                           : NULL;
 
     out->url = sy_pool_printf(pool, "%s%s", prov->base_url, paths[ep]);
     build_common(pool, ep, prov, upstream_model, creq, auth, out);
@@ -385,7 +385,8 @@ const char *sy_provider_error_message(struct sy_pool *pool, const char *body, si
     n = sy_json_string_decode(msg.value, buf, sizeof(buf));
     if (n < 0) {
         /* Longer than we quote anyway: keep its start. */
-        return sy_pool_strndup(pool, msg.value.ptr + 1, msg.value.len > 300 ? 300 : msg.value.len - 2);
+        return sy_pool_strndup(pool, msg.value.ptr + 1,
+                               msg.value.len > 300 ? 300 : msg.value.len - 2);
     }
     return sy_pool_strndup(pool, buf, (size_t)n);
 }

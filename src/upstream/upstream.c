@@ -37,7 +37,7 @@ struct sy_upstream_ctx {
     unsigned active;
     bool closing;
     struct sy_upstream *transfers; /* in progress, for sy_upstream_ctx_free() */
-    struct sock_ctx **socks; /* by fd: poll handles kept while curl keeps the socket */
+    struct sock_ctx **socks;       /* by fd: poll handles kept while curl keeps the socket */
     size_t socks_cap;
 };
 
@@ -315,7 +315,8 @@ static void on_transfer_timeout(uv_timer_t *timer)
 
     t->timed_out = true;
     finish(t);
-    h->on_done(hctx, SY_UPSTREAM_TIMEOUT, t->head_seen ? "stream idle timeout" : "first byte timeout");
+    h->on_done(hctx, SY_UPSTREAM_TIMEOUT,
+               t->head_seen ? "stream idle timeout" : "first byte timeout");
 }
 
 static void arm_timer(struct sy_upstream *t, uint32_t ms)
@@ -417,7 +418,8 @@ static bool is_blocked_address(const struct sockaddr *sa)
     }
     if (sa->sa_family == AF_INET6) {
         const uint8_t *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-        static const uint8_t ec2[16] = {0xfd, 0, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54};
+        static const uint8_t ec2[16] = {0xfd, 0, 0x0e, 0xc2, 0, 0, 0,    0,
+                                        0,    0, 0,    0,    0, 0, 0x02, 0x54};
         if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
             return true;
         if (memcmp(a, ec2, 16) == 0)

@@ -26,13 +26,13 @@ struct sy_upstream_ctx;
 struct sy_upstream;
 
 enum sy_upstream_result {
-    SY_UPSTREAM_OK = 0,      /* the response arrived whole (whatever its status) */
-    SY_UPSTREAM_CONNECT,     /* DNS, refused, TLS handshake, proxy */
-    SY_UPSTREAM_TIMEOUT,     /* connect, first byte, stream idle or total */
-    SY_UPSTREAM_RESET,       /* the connection broke before the response ended */
-    SY_UPSTREAM_ABORTED,     /* a handler returned -1 (too large, malformed, ...) */
-    SY_UPSTREAM_BLOCKED,     /* the SSRF guard refused the address */
-    SY_UPSTREAM_FAILED,      /* anything else */
+    SY_UPSTREAM_OK = 0,  /* the response arrived whole (whatever its status) */
+    SY_UPSTREAM_CONNECT, /* DNS, refused, TLS handshake, proxy */
+    SY_UPSTREAM_TIMEOUT, /* connect, first byte, stream idle or total */
+    SY_UPSTREAM_RESET,   /* the connection broke before the response ended */
+    SY_UPSTREAM_ABORTED, /* a handler returned -1 (too large, malformed, ...) */
+    SY_UPSTREAM_BLOCKED, /* the SSRF guard refused the address */
+    SY_UPSTREAM_FAILED,  /* anything else */
     SY_UPSTREAM_RESULT_COUNT
 };
 
@@ -45,7 +45,7 @@ struct sy_upstream_request {
     struct sy_str body;   /* must stay valid until on_done or cancel */
     const char **headers; /* "Name: value" lines */
     size_t headers_count;
-    const char *proxy;    /* NULL = direct */
+    const char *proxy; /* NULL = direct */
     struct sy_config_timeouts timeouts;
     bool allow_private;
 };
