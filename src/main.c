@@ -1,5 +1,6 @@
 /* main.c - command line dispatch: serve, config check, mock-provider. */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,24 @@ static void apply_log_level(const struct sy_config *cfg)
         sy_log_set_level(level);
 }
 
+static bool str_differs(const char *a, const char *b)
+{
+    return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
+}
+
+/* True when `next` changes something only a restart applies (the listeners
+ * and the HTTP layer are set up once at boot). */
+static bool needs_restart(const struct sy_config *cur, const struct sy_config *next)
+{
+    return strcmp(next->listen_host, cur->listen_host) != 0 ||
+           next->listen_port != cur->listen_port || next->workers != cur->workers ||
+           str_differs(next->http.tls_cert, cur->http.tls_cert) ||
+           str_differs(next->http.tls_key, cur->http.tls_key) ||
+           next->http.read_timeout_ms != cur->http.read_timeout_ms ||
+           next->http.idle_timeout_ms != cur->http.idle_timeout_ms ||
+           next->http.drain_timeout_ms != cur->http.drain_timeout_ms;
+}
+
 static void on_sighup(uv_signal_t *sig, int signum)
 {
     struct serve *s = sig->data;
@@ -97,9 +116,10 @@ static void on_sighup(uv_signal_t *sig, int signum)
         return;
     }
     sy_config_diag_dispose(&diag);
-    if (strcmp(next->listen_host, s->cfg->listen_host) != 0 ||
-        next->listen_port != s->cfg->listen_port || next->workers != s->cfg->workers)
-        sy_log_warn("reload: listen and workers changes take effect after a restart");
+    if (needs_restart(s->cfg, next))
+        sy_log_warn("reload: changes to listen, workers, http.tls, http.read_timeout_ms, "
+                    "http.idle_timeout_ms or http.drain_timeout_ms take effect after a restart; "
+                    "the rest applies to new requests now");
     apply_log_level(next);
     sy_server_swap_config(s->srv, next);
     sy_config_release(s->cfg);

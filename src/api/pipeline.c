@@ -82,6 +82,12 @@ void sy_api_handle(struct sy_req *req)
 
     req->api = call;
     req->shape = SY_SHAPE_OPENAI;
+    if (req->header_bytes > req->cfg->http.max_header_bytes) {
+        sy_req_fail_ex(req, SY_ERR_HEADERS, 0, "request_header_fields_too_large", NULL,
+                       "Request headers are %zu bytes; the limit is %zu", req->header_bytes,
+                       req->cfg->http.max_header_bytes);
+        return;
+    }
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         const struct sy_route *r = &routes[i];
         if (!path_matches(r, req->path))

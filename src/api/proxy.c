@@ -225,9 +225,14 @@ static const struct sy_upstream_handlers handlers = {on_head, on_body, on_done};
 /* Never sent upstream, whatever forward_headers says. */
 static bool is_hop_or_secret(struct sy_str name)
 {
+    /* clang-format off */
     static const char *const names[] = {
-        "authorization", "api-key",    "x-api-key",         "host",   "content-length",
-        "content-type",  "connection", "transfer-encoding", "cookie", "proxy-authorization"};
+        "authorization", "api-key", "x-api-key", "proxy-authorization", "cookie",
+        "host", "content-length", "content-type", "expect",
+        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
+        "upgrade",
+    };
+    /* clang-format on */
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (sy_str_eq_c(name, names[i]))

@@ -607,6 +607,16 @@ static int parse_listen(const char *s, char **host, uint16_t *port)
                 return -1; /* a bare IPv6 address lands here: it needs brackets */
         }
         h = sy_xstrndup(s, host_len);
+        if (strcmp(h, "localhost") == 0) {
+            free(h);
+            h = sy_xstrdup("127.0.0.1");
+        } else {
+            unsigned char addr[4];
+            if (inet_pton(AF_INET, h, addr) != 1) {
+                free(h); /* the listener binds an address, not a name */
+                return -1;
+            }
+        }
     }
     if (parse_uint(colon + 1, false, &value) != 0 || value == 0 || value > 65535) {
         free(h);
@@ -627,8 +637,8 @@ static void read_listen(struct loader *ld, const struct sy__config_node *node)
         goto out;
     if (parse_listen(s.text, &ld->cfg->listen_host, &ld->cfg->listen_port) != 0)
         sy__config_problem(ld->probs, s.line,
-                           "listen: expected host:port or [ipv6]:port with a port from 1 to "
-                           "65535, got %s",
+                           "listen: expected IPv4:port, [IPv6]:port or localhost:port with a "
+                           "port from 1 to 65535, got %s",
                            shown(&s, got, sizeof(got)));
 out:
     free(s.text);
@@ -979,6 +989,14 @@ static void read_provider(struct loader *ld, const struct sy__config_node *map, 
             at_key(at, where, "api_key");
             if (read_optional(ld, value, at, &p->api_key, &s) == 0)
                 free(s.text);
+            if (p->api_key != NULL && !is_header_value(p->api_key)) {
+                /* It goes into a header line: CR or LF would inject headers.
+                 * Do not show the value: it is a secret. */
+                sy__config_problem(ld->probs, value->line,
+                                   "%s: must not hold control characters", at);
+                free(p->api_key);
+                p->api_key = NULL;
+            }
         } else if (key_is(key, "proxy")) {
             at_key(at, where, "proxy");
             read_proxy(ld, value, at, &p->proxy);
@@ -1193,6 +1211,10 @@ static void read_model(struct loader *ld, const struct sy__config_node *map, con
         } else if (key_is(key, "route")) {
             at_key(at, where, "route");
             has_route = true;
+            if (sy__config_node_is_null(value)) {
+                sy__config_problem(ld->probs, value->line, "%s: must list at least one route", at);
+                continue;
+            }
             if (!is_type(ld, value, SY__NODE_SEQUENCE, at) || m->routes != NULL)
                 continue;
             if (value->count == 0) {

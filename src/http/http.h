@@ -50,6 +50,7 @@ struct sy_req {
     struct sy_str path;  /* without the query string */
     struct sy_str query; /* after '?', empty when none */
     struct sy_str body;  /* the whole request body (h2o buffers it) */
+    size_t header_bytes; /* names + values of all request headers */
     enum sy_api_shape shape;
 
     char request_id[72];  /* the client's x-request-id (sanitised) or a new one */

@@ -438,6 +438,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *hreq)
         req->query = (struct sy_str){hreq->path.base + q + 1, hreq->path.len - q - 1};
     req->body =
         (struct sy_str){hreq->entity.base, hreq->entity.base != NULL ? hreq->entity.len : 0};
+    for (size_t i = 0; i < hreq->headers.size; i++)
+        req->header_bytes +=
+            hreq->headers.entries[i].name->len + hreq->headers.entries[i].value.len;
     set_request_id(req, w);
     sy_api_handle(req);
     return 0;

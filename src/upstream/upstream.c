@@ -488,8 +488,9 @@ struct sy_upstream *sy_upstream_start(struct sy_upstream_ctx *ctx,
     curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, ctx);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)req->timeouts.connect_ms);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)req->timeouts.total_ms);
-    if (req->proxy != NULL)
-        curl_easy_setopt(easy, CURLOPT_PROXY, req->proxy);
+    /* No proxy configured means direct: "" also keeps curl from reading
+     * http_proxy and friends from the environment. */
+    curl_easy_setopt(easy, CURLOPT_PROXY, req->proxy != NULL ? req->proxy : "");
     if (req->is_get) {
         curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
     } else {

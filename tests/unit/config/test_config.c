@@ -378,8 +378,8 @@ static void names_an_unset_variable_and_never_shows_a_value_from_the_environment
                         "    api_key: ${1BAD}\n"
                         "    proxy: ${SY_TEST_SET?oops}\n");
     assert_has(&diag, NAME ":1: keys[0]: environment variable SY_TEST_MISSING is not set");
-    assert_has(&diag, NAME ":2: listen: expected host:port or [ipv6]:port with a port from 1 "
-                           "to 65535, got a value from the environment");
+    assert_has(&diag, NAME ":2: listen: expected IPv4:port, [IPv6]:port or localhost:port with a "
+                           "port from 1 to 65535, got a value from the environment");
     assert_has(&diag, NAME ":3: workers: expected an integer from 1 to 256, got a value from the "
                            "environment");
     assert_has(&diag, NAME ":6: providers[0].kind: expected openai or azure, got a value from "
@@ -573,7 +573,7 @@ static void rejects_a_route_to_an_undeclared_provider_with_its_line(void **state
     sy_config_diag_dispose(&diag);
 }
 
-static void accepts_ipv4_ipv6_and_host_names_to_listen_on(void **state)
+static void accepts_ipv4_ipv6_and_localhost_to_listen_on(void **state)
 {
     static const struct {
         const char *yaml;
@@ -583,7 +583,7 @@ static void accepts_ipv4_ipv6_and_host_names_to_listen_on(void **state)
         {"listen: 0.0.0.0:80\n", "0.0.0.0", 80},
         {"listen: \"[::1]:8443\"\n", "::1", 8443},
         {"listen: \"[::]:65535\"\n", "::", 65535},
-        {"listen: localhost:1\n", "localhost", 1},
+        {"listen: localhost:1\n", "127.0.0.1", 1}, /* the listener binds an address */
     };
 
     (void)state;
@@ -601,6 +601,7 @@ static void rejects_malformed_listen_addresses(void **state)
     static const char *const bad[] = {
         "8080",     ":8080",     "127.0.0.1", "127.0.0.1:", "127.0.0.1:0",  "127.0.0.1:65536",
         "::1:8080", "[::1]8080", "[nope]:80", "[::1:80",    "host name:80", "1.2.3.4:80x",
+        "example.com:80",
     };
 
     (void)state;
@@ -610,7 +611,7 @@ static void rejects_malformed_listen_addresses(void **state)
 
         snprintf(yaml, sizeof(yaml), "\nlisten: \"%s\"\n", bad[i]);
         snprintf(expected, sizeof(expected),
-                 NAME ":2: listen: expected host:port or [ipv6]:port with a port from 1 to "
+                 NAME ":2: listen: expected IPv4:port, [IPv6]:port or localhost:port with a port from 1 to "
                       "65535, got '%s'",
                  bad[i]);
         diag = load_failing(yaml);
@@ -988,6 +989,24 @@ static void prints_a_summary_without_any_secret(void **state)
     sy_config_release(cfg);
 }
 
+static void refuses_an_empty_route_and_an_api_key_that_could_inject_headers(void **state)
+{
+    struct sy_config_diag diag;
+
+    (void)state;
+    diag = load_failing("providers:\n"
+                        "  - name: p\n"
+                        "    base_url: http://h\n"
+                        "    api_key: \"sk-1\\r\\nX-Injected: 1\"\n"
+                        "models:\n"
+                        "  - name: m\n"
+                        "    route:\n");
+    assert_has(&diag, NAME ":4: providers[0].api_key: must not hold control characters");
+    assert_has(&diag, NAME ":7: models[0].route: must list at least one route");
+    assert_nowhere(&diag, "sk-1");
+    sy_config_diag_dispose(&diag);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1003,8 +1022,9 @@ int main(void)
         cmocka_unit_test(rejects_wrong_types_without_crashing),
         cmocka_unit_test(rejects_duplicate_provider_and_model_names),
         cmocka_unit_test(rejects_a_route_to_an_undeclared_provider_with_its_line),
-        cmocka_unit_test(accepts_ipv4_ipv6_and_host_names_to_listen_on),
+        cmocka_unit_test(accepts_ipv4_ipv6_and_localhost_to_listen_on),
         cmocka_unit_test(rejects_malformed_listen_addresses),
+        cmocka_unit_test(refuses_an_empty_route_and_an_api_key_that_could_inject_headers),
         cmocka_unit_test(rejects_base_urls_that_are_not_http_and_strips_trailing_slashes),
         cmocka_unit_test(accepts_every_proxy_scheme_and_rejects_others),
         cmocka_unit_test(accepts_size_suffixes_and_rejects_other_units),
