@@ -5,6 +5,7 @@
 #include "core/pool.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,23 +40,25 @@ void sy_pool_free(struct sy_pool *pool)
 }
 
 #if defined(SY_POOL_DEBUG) && SY_POOL_DEBUG
-/* Each allocation is its own malloc(), freed by a deferred call, so that
- * AddressSanitizer sees every object's bounds. */
-static void free_debug(void *p)
-{
-    struct deferred *d = p;
-
-    free(d->arg);
-}
+/* Each allocation is its own malloc(), so that AddressSanitizer sees every
+ * object's bounds. They are linked as h2o's "direct" allocations, which
+ * h2o_mem_clear_pool() frees after running the deferred calls: memory stays
+ * readable for sy_pool_defer() callbacks, as in the release build. The
+ * layout is h2o's private struct st_h2o_mem_pool_direct_t (the same in 2.2.5
+ * and master); debug builds only. */
+struct direct {
+    struct direct *next;
+    size_t _dummy; /* h2o aligns `bytes` to 2 * sizeof(void *) */
+    char bytes[];
+};
 
 void *sy_pool_alloc(struct sy_pool *pool, size_t size)
 {
-    void *p = sy_xmalloc(size);
-    struct deferred *d = h2o_mem_alloc_shared(&pool->h2o, sizeof(*d), free_debug);
+    struct direct *d = sy_xmalloc(offsetof(struct direct, bytes) + size);
 
-    d->fn = NULL;
-    d->arg = p;
-    return p;
+    d->next = (struct direct *)pool->h2o.directs;
+    pool->h2o.directs = (struct st_h2o_mem_pool_direct_t *)d;
+    return d->bytes;
 }
 #else
 void *sy_pool_alloc(struct sy_pool *pool, size_t size)
