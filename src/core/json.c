@@ -3,16 +3,20 @@
  * The validator is a state machine over one pass of the bytes, with the
  * kinds of the open containers in a fixed bitset instead of a recursion, so
  * hostile nesting costs 128 bytes of stack and not a thread. Most of a chat
- * body is string content, so strings are scanned 8 bytes at a time (SWAR)
- * until a byte that needs a look: '"', '\', a control character or the
- * start of a multi-byte UTF-8 sequence. The scanner half never validates:
- * it skips strings by their quotes and containers by counting brackets, and
- * bounds every read by `end` so that unvalidated text cannot make it read
- * out of bounds. */
+ * body is string content, so strings are scanned 16 bytes at a time with
+ * SSE2 (8 at a time with SWAR where there is no SSE2) until a byte that
+ * needs a look: '"', '\', a control character or the start of a multi-byte
+ * UTF-8 sequence. The scanner half never validates: it skips strings by
+ * their quotes and containers by counting brackets, and bounds every read
+ * by `end` so that unvalidated text cannot make it read out of bounds. */
 #include "core/json.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 _Static_assert(SY_JSON_MAX_DEPTH % 8 == 0, "the depth bitset holds whole bytes");
 
@@ -63,6 +67,25 @@ static inline bool is_plain_string_byte(unsigned char c)
  * `end`. */
 static inline const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end)
 {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        /* A signed compare: bytes from 0x80 up are negative, so one compare
+         * finds both control characters and the start of multi-byte UTF-8. */
+        __m128i stops =
+            _mm_or_si128(_mm_cmplt_epi8(v, space),
+                         _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(stops);
+
+        if (mask != 0)
+            return p + __builtin_ctz(mask);
+        p += 16;
+    }
+#endif
 #if LITTLE_ENDIAN_SWAR
     while (end - p >= 8) {
         uint64_t stops = string_stops(load8(p));
@@ -81,6 +104,20 @@ static inline const unsigned char *skip_plain(const unsigned char *p, const unsi
 static inline const unsigned char *find_quote_or_backslash(const unsigned char *p,
                                                            const unsigned char *end)
 {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned mask = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+
+        if (mask != 0)
+            return p + __builtin_ctz(mask);
+        p += 16;
+    }
+#endif
 #if LITTLE_ENDIAN_SWAR
     while (end - p >= 8) {
         uint64_t w = load8(p);
@@ -92,6 +129,36 @@ static inline const unsigned char *find_quote_or_backslash(const unsigned char *
     }
 #endif
     while (p < end && *p != '"' && *p != '\\')
+        p++;
+    return p;
+}
+
+/* Returns the first '"', '[', ']', '{' or '}' in [p, end), or `end`: what
+ * skipping a container has to look at. */
+static inline const unsigned char *find_quote_or_bracket(const unsigned char *p,
+                                                         const unsigned char *end)
+{
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i case_bit = _mm_set1_epi8(0x20);
+    const __m128i open = _mm_set1_epi8('{');
+    const __m128i close = _mm_set1_epi8('}');
+
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        /* '[' | 0x20 is '{' and ']' | 0x20 is '}'; no other byte maps there. */
+        __m128i folded = _mm_or_si128(v, case_bit);
+        __m128i hits =
+            _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                         _mm_or_si128(_mm_cmpeq_epi8(folded, open), _mm_cmpeq_epi8(folded, close)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(hits);
+
+        if (mask != 0)
+            return p + __builtin_ctz(mask);
+        p += 16;
+    }
+#endif
+    while (p < end && *p != '"' && (*p | 0x20) != '{' && (*p | 0x20) != '}')
         p++;
     return p;
 }
@@ -593,7 +660,10 @@ static const unsigned char *skip_value(const unsigned char *p, const unsigned ch
                *p != '"' && *p != '[' && *p != '{');
         return p;
     }
-    while (p < end) {
+    for (;;) {
+        p = find_quote_or_bracket(p, end);
+        if (p == end)
+            return end;
         switch (*p++) {
         case '"':
             p = skip_string(p, end);
@@ -602,16 +672,12 @@ static const unsigned char *skip_value(const unsigned char *p, const unsigned ch
         case '[':
             depth++;
             break;
-        case '}':
-        case ']':
+        default: /* '}' or ']' */
             if (--depth == 0)
                 return p;
             break;
-        default:
-            break;
         }
     }
-    return end;
 }
 
 void sy_json_iter_init(struct sy_json_iter *it, struct sy_str container)
