@@ -300,6 +300,11 @@ static enum sy_next start_attempt(struct proxy *p)
 
         p->route = &model->routes[p->attempt];
         p->prov = sy_provider_get(p->route->provider->kind);
+        if (p->prov == NULL) {
+            sy_metrics_count(req->metrics, SY_M_UPSTREAM_ERRORS, p->route->provider->name,
+                             "unsupported", 0, 1);
+            continue;
+        }
         err = p->prov->build(req->pool, p->call->route->ep, p->route->provider, p->route->model,
                              &p->call->creq, &ucall);
         if (err != SY_OK)

@@ -21,8 +21,8 @@
 #include "core/str.h"
 
 static const char *const kind_names[SY_KIND_COUNT] = {
-    [SY_KIND_OPENAI] = "openai",
-    [SY_KIND_AZURE] = "azure",
+    [SY_KIND_OPENAI] = "openai", [SY_KIND_AZURE] = "azure",   [SY_KIND_ANTHROPIC] = "anthropic",
+    [SY_KIND_GEMINI] = "gemini", [SY_KIND_VERTEX] = "vertex", [SY_KIND_BEDROCK] = "bedrock",
 };
 
 const char *sy_provider_kind_name(enum sy_provider_kind kind)
@@ -185,6 +185,14 @@ static void free_provider(struct sy_config_provider *p)
     free(p->api_key);
     free(p->proxy);
     free(p->api_version);
+    free(p->region);
+    free(p->project);
+    free(p->access_key_id);
+    free(p->secret_access_key);
+    free(p->session_token);
+    free(p->sa_client_email);
+    free(p->sa_private_key);
+    free(p->sa_token_uri);
     for (size_t i = 0; i < p->headers_count; i++) {
         free(p->headers[i].name);
         free(p->headers[i].value);
@@ -450,6 +458,18 @@ static void print_provider(FILE *f, const struct sy_config_provider *p)
     print_url(f, "    proxy: ", p->proxy);
     if (p->api_version != NULL)
         fprintf(f, "    api_version: %s\n", p->api_version);
+    if (p->region != NULL)
+        fprintf(f, "    region: %s\n", p->region);
+    if (p->project != NULL)
+        fprintf(f, "    project: %s\n", p->project);
+    if (p->access_key_id != NULL)
+        print_secret(f, "    access_key_id: ", p->access_key_id);
+    if (p->secret_access_key != NULL)
+        print_secret(f, "    secret_access_key: ", p->secret_access_key);
+    if (p->session_token != NULL)
+        print_secret(f, "    session_token: ", p->session_token);
+    if (p->sa_client_email != NULL)
+        fprintf(f, "    credentials: %s (token_uri %s)\n", p->sa_client_email, p->sa_token_uri);
     if (p->headers_count > 0) {
         fprintf(f, "    headers:\n");
         /* Values hidden: extra headers often carry credentials. */

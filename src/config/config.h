@@ -19,6 +19,10 @@
 enum sy_provider_kind {
     SY_KIND_OPENAI = 0, /* OpenAI-compatible: {base_url}/chat/completions, Bearer key */
     SY_KIND_AZURE,      /* Azure OpenAI: {base_url}/openai/deployments/{model}/...?api-version= */
+    SY_KIND_ANTHROPIC,  /* Anthropic Messages: {base_url}/v1/messages, x-api-key */
+    SY_KIND_GEMINI,     /* Google AI Studio: {base_url}/models/{model}:generateContent, API key */
+    SY_KIND_VERTEX,     /* Vertex AI: service-account JWT -> OAuth token, generateContent */
+    SY_KIND_BEDROCK,    /* AWS Bedrock Converse / ConverseStream, SigV4 */
     SY_KIND_COUNT
 };
 
@@ -42,10 +46,20 @@ struct sy_config_header {
 struct sy_config_provider {
     char *name; /* unique; what routes refer to */
     enum sy_provider_kind kind;
-    char *base_url;                   /* no trailing slash, http:// or https:// */
-    char *api_key;                    /* NULL = none sent */
-    char *proxy;                      /* NULL = direct; http(s)://, socks4(a)://, socks5(h):// */
-    char *api_version;                /* azure only (NULL otherwise); default "2024-10-21" */
+    char *base_url;          /* no trailing slash, http:// or https:// */
+    char *api_key;           /* NULL = none sent */
+    char *proxy;             /* NULL = direct; http(s)://, socks4(a)://, socks5(h):// */
+    char *api_version;       /* azure: api-version, default "2024-10-21"; anthropic:
+                                anthropic-version, default "2023-06-01" */
+    char *region;            /* bedrock: AWS region (required); vertex: location (required) */
+    char *project;           /* vertex: GCP project id (required) */
+    char *access_key_id;     /* bedrock (required) */
+    char *secret_access_key; /* bedrock (required) */
+    char *session_token;     /* bedrock, optional (temporary credentials) */
+    /* vertex: read from the service-account JSON file named by `credentials_file` */
+    char *sa_client_email;
+    char *sa_private_key;             /* PEM */
+    char *sa_token_uri;               /* where signed JWTs are exchanged for access tokens */
     struct sy_config_header *headers; /* extra headers sent upstream */
     size_t headers_count;
     char **forward_headers; /* client headers passed upstream: lower-case names, or a

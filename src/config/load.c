@@ -18,6 +18,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "config/config_int.h"
 #include "core/alloc.h"
 #include "core/log.h"
@@ -798,8 +800,9 @@ static void read_kind(struct loader *ld, const struct sy__config_node *node, con
             goto out;
         }
     }
-    sy__config_problem(ld->probs, s.line, "%s: expected openai or azure, got %s", where,
-                       shown(&s, got, sizeof(got)));
+    sy__config_problem(ld->probs, s.line,
+                       "%s: expected openai, azure, anthropic, gemini, vertex or bedrock, got %s",
+                       where, shown(&s, got, sizeof(got)));
 out:
     free(s.text);
 }
@@ -943,6 +946,128 @@ static void read_forward_headers(struct loader *ld, const struct sy__config_node
     }
 }
 
+/* ---- Provider fields that only some kinds take ----------------------------- */
+
+static bool is_identifier_or_path(const char *s, const char *key);
+
+/* Reads an optional string for a kind-specific key, remembering its line in
+ * `*line` so that check_kind_fields() can say where it was. `secret`: never
+ * shown, and it must not hold control characters (it goes into a header). */
+static void read_kind_field(struct loader *ld, const struct sy__config_node *value,
+                            const char *where, const char *key, bool secret, char **dst,
+                            unsigned *line)
+{
+    char at[WHERE_MAX];
+    struct scalar s;
+
+    at_key(at, where, key);
+    *line = value->line;
+    if (read_optional(ld, value, at, dst, &s) == 0)
+        free(s.text);
+    if (*dst == NULL)
+        return;
+    if (secret ? !is_header_value(*dst) : !is_identifier_or_path(*dst, key)) {
+        sy__config_problem(
+            ld->probs, value->line, "%s: %s", at,
+            secret ? "must not hold control characters"
+                   : "may only hold letters, digits, '.', '_', '-' (and '/' in a path)");
+        free(*dst);
+        *dst = NULL;
+    }
+}
+
+static bool is_identifier_or_path(const char *s, const char *key)
+{
+    if (strcmp(key, "credentials_file") == 0)
+        return s[0] != '\0' && is_header_value(s);
+    return is_identifier(s);
+}
+
+/* Reads a Google service-account JSON key file into `p`. */
+static void read_service_account(struct loader *ld, unsigned line, const char *at, const char *path,
+                                 struct sy_config_provider *p)
+{
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, 0, &jerr);
+    const char *email, *key, *uri;
+
+    if (doc == NULL) {
+        sy__config_problem(ld->probs, line, "%s: cannot read %s as JSON: %s", at, path, jerr.text);
+        return;
+    }
+    email = json_string_value(json_object_get(doc, "client_email"));
+    key = json_string_value(json_object_get(doc, "private_key"));
+    uri = json_string_value(json_object_get(doc, "token_uri"));
+    if (email == NULL || key == NULL || strstr(key, "PRIVATE KEY") == NULL) {
+        sy__config_problem(ld->probs, line,
+                           "%s: %s is not a service-account key (client_email and a PEM "
+                           "private_key are needed)",
+                           at, path);
+    } else if (uri != NULL && strncmp(uri, "https://", 8) != 0 && strncmp(uri, "http://", 7) != 0) {
+        sy__config_problem(ld->probs, line, "%s: token_uri in %s must be an http(s) URL", at, path);
+    } else {
+        p->sa_client_email = sy_xstrdup(email);
+        p->sa_private_key = sy_xstrdup(key);
+        p->sa_token_uri = sy_xstrdup(uri != NULL ? uri : "https://oauth2.googleapis.com/token");
+    }
+    json_decref(doc);
+}
+
+/* Which kind takes which of region, project, access_key_id,
+ * secret_access_key, session_token, credentials_file; and which need them. */
+static void check_kind_fields(struct loader *ld, const char *where, struct sy_config_provider *p,
+                              const unsigned lines[6], const char *credentials_file)
+{
+    static const char *const keys[6] = {"region",        "project",
+                                        "access_key_id", "secret_access_key",
+                                        "session_token", "credentials_file"};
+    /* clang-format off */
+    static const unsigned char takes[SY_KIND_COUNT][6] = {
+        [SY_KIND_BEDROCK] = {2, 0, 2, 2, 1, 0}, /* 2 = required, 1 = optional */
+        [SY_KIND_VERTEX]  = {2, 2, 0, 0, 0, 2},
+    };
+    /* clang-format on */
+    const char *present[6] = {p->region,        p->project,
+                              p->access_key_id, p->secret_access_key,
+                              p->session_token, credentials_file};
+    char at[WHERE_MAX];
+
+    for (int i = 0; i < 6; i++) {
+        at_key(at, where, keys[i]);
+        if (lines[i] != 0 && takes[p->kind][i] == 0)
+            sy__config_problem(ld->probs, lines[i], "%s: providers of kind %s take no %s", at,
+                               sy_provider_kind_name(p->kind), keys[i]);
+        else if (present[i] == NULL && takes[p->kind][i] == 2 && lines[i] == 0)
+            sy__config_problem(ld->probs, p->line, "%s: kind %s needs '%s'", where,
+                               sy_provider_kind_name(p->kind), keys[i]);
+    }
+    if (p->kind == SY_KIND_VERTEX && credentials_file != NULL) {
+        at_key(at, where, "credentials_file");
+        read_service_account(ld, lines[5], at, credentials_file, p);
+    }
+}
+
+/* The public endpoint of a kind, when the config names none. */
+static char *default_base_url(const struct sy_config_provider *p)
+{
+    switch (p->kind) {
+    case SY_KIND_ANTHROPIC:
+        return sy_xstrdup("https://api.anthropic.com");
+    case SY_KIND_GEMINI:
+        return sy_xstrdup("https://generativelanguage.googleapis.com/v1beta");
+    case SY_KIND_VERTEX:
+        return p->region != NULL
+                   ? sy_xasprintf("https://%s-aiplatform.googleapis.com/v1", p->region)
+                   : NULL;
+    case SY_KIND_BEDROCK:
+        return p->region != NULL
+                   ? sy_xasprintf("https://bedrock-runtime.%s.amazonaws.com", p->region)
+                   : NULL;
+    default:
+        return NULL;
+    }
+}
+
 static void read_provider(struct loader *ld, const struct sy__config_node *map, const char *where,
                           struct sy_config_provider *p, bool *name_is_from_env)
 {
@@ -950,6 +1075,8 @@ static void read_provider(struct loader *ld, const struct sy__config_node *map, 
     bool has_name = false, has_base_url = false;
     char at[WHERE_MAX];
     struct scalar s;
+    char *credentials_file = NULL;
+    unsigned kind_fields[6] = {0}; /* lines of region, project, ..., credentials_file */
 
     p->line = map->line;
     if (!is_type(ld, map, SY__NODE_MAPPING, where)) {
@@ -992,8 +1119,8 @@ static void read_provider(struct loader *ld, const struct sy__config_node *map, 
             if (p->api_key != NULL && !is_header_value(p->api_key)) {
                 /* It goes into a header line: CR or LF would inject headers.
                  * Do not show the value: it is a secret. */
-                sy__config_problem(ld->probs, value->line,
-                                   "%s: must not hold control characters", at);
+                sy__config_problem(ld->probs, value->line, "%s: must not hold control characters",
+                                   at);
                 free(p->api_key);
                 p->api_key = NULL;
             }
@@ -1002,6 +1129,22 @@ static void read_provider(struct loader *ld, const struct sy__config_node *map, 
             read_proxy(ld, value, at, &p->proxy);
         } else if (key_is(key, "api_version")) {
             api_version = value; /* depends on `kind`, which may come later */
+        } else if (key_is(key, "region")) {
+            read_kind_field(ld, value, where, "region", false, &p->region, &kind_fields[0]);
+        } else if (key_is(key, "project")) {
+            read_kind_field(ld, value, where, "project", false, &p->project, &kind_fields[1]);
+        } else if (key_is(key, "access_key_id")) {
+            read_kind_field(ld, value, where, "access_key_id", true, &p->access_key_id,
+                            &kind_fields[2]);
+        } else if (key_is(key, "secret_access_key")) {
+            read_kind_field(ld, value, where, "secret_access_key", true, &p->secret_access_key,
+                            &kind_fields[3]);
+        } else if (key_is(key, "session_token")) {
+            read_kind_field(ld, value, where, "session_token", true, &p->session_token,
+                            &kind_fields[4]);
+        } else if (key_is(key, "credentials_file")) {
+            read_kind_field(ld, value, where, "credentials_file", false, &credentials_file,
+                            &kind_fields[5]);
         } else if (key_is(key, "headers")) {
             read_headers(ld, value, where, p);
         } else if (key_is(key, "forward_headers")) {
@@ -1019,13 +1162,16 @@ static void read_provider(struct loader *ld, const struct sy__config_node *map, 
     }
     if (!has_name)
         missing_key(ld, map->line, where, "name");
-    if (!has_base_url)
+    if (!has_base_url && (p->kind == SY_KIND_OPENAI || p->kind == SY_KIND_AZURE))
         missing_key(ld, map->line, where, "base_url");
+    check_kind_fields(ld, where, p, kind_fields, credentials_file);
+    free(credentials_file);
     if (api_version != NULL && !sy__config_node_is_null(api_version)) {
         at_key(at, where, "api_version");
-        if (p->kind != SY_KIND_AZURE) {
+        if (p->kind != SY_KIND_AZURE && p->kind != SY_KIND_ANTHROPIC) {
             sy__config_problem(ld->probs, api_version->line,
-                               "%s: only providers of kind azure take an api_version", at);
+                               "%s: only providers of kind azure or anthropic take an api_version",
+                               at);
         } else if (read_required(ld, api_version, at, &s) == 0) {
             if (is_identifier(s.text)) {
                 free(p->api_version);
@@ -1043,6 +1189,10 @@ static void read_provider(struct loader *ld, const struct sy__config_node *map, 
     }
     if (p->kind == SY_KIND_AZURE && p->api_version == NULL)
         p->api_version = sy_xstrdup("2024-10-21");
+    if (p->kind == SY_KIND_ANTHROPIC && p->api_version == NULL)
+        p->api_version = sy_xstrdup("2023-06-01");
+    if (p->base_url == NULL && !has_base_url)
+        p->base_url = default_base_url(p);
 }
 
 static int compare_names(const void *pa, const void *pb)

@@ -382,8 +382,8 @@ static void names_an_unset_variable_and_never_shows_a_value_from_the_environment
                            "port from 1 to 65535, got a value from the environment");
     assert_has(&diag, NAME ":3: workers: expected an integer from 1 to 256, got a value from the "
                            "environment");
-    assert_has(&diag, NAME ":6: providers[0].kind: expected openai or azure, got a value from "
-                           "the environment");
+    assert_has(&diag, NAME ":6: providers[0].kind: expected openai, azure, anthropic, gemini, "
+                           "vertex or bedrock, got a value from the environment");
     assert_has(&diag, NAME ":8: providers[0].api_key: environment variable SY_TEST_MISSING is "
                            "not set");
     assert_has(&diag, NAME ":9: providers[0].headers: the value of a header must not hold "
@@ -743,8 +743,8 @@ static void gives_azure_a_default_api_version_and_refuses_it_elsewhere(void **st
 
     diag = load_failing("providers:\n  - name: o\n    base_url: http://h\n"
                         "    api_version: 2024-10-21\n");
-    assert_has(&diag, NAME ":4: providers[0].api_version: only providers of kind azure take an "
-                           "api_version");
+    assert_has(&diag, NAME ":4: providers[0].api_version: only providers of kind azure or "
+                           "anthropic take an api_version");
     sy_config_diag_dispose(&diag);
 }
 
@@ -1007,6 +1007,35 @@ static void refuses_an_empty_route_and_an_api_key_that_could_inject_headers(void
     sy_config_diag_dispose(&diag);
 }
 
+static void knows_what_each_new_provider_kind_needs(void **state)
+{
+    struct sy_config_diag diag;
+    struct sy_config *cfg;
+
+    (void)state;
+    cfg = load_ok("providers:\n"
+                  "  - { name: a, kind: anthropic, api_key: k }\n"
+                  "  - { name: g, kind: gemini, api_key: k }\n"
+                  "  - { name: b, kind: bedrock, region: eu-west-1, access_key_id: A,"
+                  " secret_access_key: S }\n");
+    assert_string_equal(cfg->providers[0].base_url, "https://api.anthropic.com");
+    assert_string_equal(cfg->providers[0].api_version, "2023-06-01");
+    assert_string_equal(cfg->providers[1].base_url,
+                        "https://generativelanguage.googleapis.com/v1beta");
+    assert_string_equal(cfg->providers[2].base_url,
+                        "https://bedrock-runtime.eu-west-1.amazonaws.com");
+    sy_config_release(cfg);
+
+    diag = load_failing("providers:\n"
+                        "  - { name: b, kind: bedrock, project: p }\n"
+                        "  - { name: v, kind: vertex, region: r, project: p,"
+                        " credentials_file: /nonexistent.json }\n");
+    assert_has(&diag, NAME ":2: providers[0]: kind bedrock needs 'region'");
+    assert_has(&diag, NAME ":2: providers[0].project: providers of kind bedrock take no project");
+    assert_has(&diag, NAME ":2: providers[0]: kind bedrock needs 'secret_access_key'");
+    sy_config_diag_dispose(&diag);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1025,6 +1054,7 @@ int main(void)
         cmocka_unit_test(accepts_ipv4_ipv6_and_localhost_to_listen_on),
         cmocka_unit_test(rejects_malformed_listen_addresses),
         cmocka_unit_test(refuses_an_empty_route_and_an_api_key_that_could_inject_headers),
+        cmocka_unit_test(knows_what_each_new_provider_kind_needs),
         cmocka_unit_test(rejects_base_urls_that_are_not_http_and_strips_trailing_slashes),
         cmocka_unit_test(accepts_every_proxy_scheme_and_rejects_others),
         cmocka_unit_test(accepts_size_suffixes_and_rejects_other_units),
