@@ -65,25 +65,43 @@ static inline bool is_plain_string_byte(unsigned char c)
 
 /* Returns the first byte in [p, end) that is not a plain string byte, or
  * `end`. */
+#if defined(__SSE2__)
+/* The stop bytes among the 16 at `p`, as 0xFF bytes. A signed compare:
+ * bytes from 0x80 up are negative, so one compare finds both control
+ * characters and the start of multi-byte UTF-8. */
+static inline __m128i string_stops16(const unsigned char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+
+    return _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+}
+#endif
+
 static inline const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end)
 {
 #if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20);
+    unsigned mask;
 
-    while (end - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        /* A signed compare: bytes from 0x80 up are negative, so one compare
-         * finds both control characters and the start of multi-byte UTF-8. */
-        __m128i stops =
-            _mm_or_si128(_mm_cmplt_epi8(v, space),
-                         _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-        unsigned mask = (unsigned)_mm_movemask_epi8(stops);
-
-        if (mask != 0)
+    /* Most strings are short, so look at 16 bytes before committing to 64. */
+    if (end - p >= 16) {
+        if ((mask = (unsigned)_mm_movemask_epi8(string_stops16(p))) != 0)
             return p + __builtin_ctz(mask);
         p += 16;
+        while (end - p >= 64) {
+            __m128i a = string_stops16(p), b = string_stops16(p + 16);
+            __m128i c = string_stops16(p + 32), d = string_stops16(p + 48);
+
+            if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d))) != 0)
+                break; /* the 16-byte loop below finds which byte */
+            p += 64;
+        }
+        while (end - p >= 16) {
+            if ((mask = (unsigned)_mm_movemask_epi8(string_stops16(p))) != 0)
+                return p + __builtin_ctz(mask);
+            p += 16;
+        }
     }
 #endif
 #if LITTLE_ENDIAN_SWAR
@@ -356,13 +374,17 @@ static const char *scan_string(const unsigned char **pp, const unsigned char *en
             *pp = p;
             return "control character in string";
         } else {
-            size_t n = utf8_sequence_len(p, end);
+            /* Non-ASCII text comes in runs (CJK has no spaces): stay here
+             * for the whole run rather than restarting the vector scan. */
+            do {
+                size_t n = utf8_sequence_len(p, end);
 
-            if (n == 0) {
-                *pp = p;
-                return "invalid UTF-8";
-            }
-            p += n;
+                if (n == 0) {
+                    *pp = p;
+                    return "invalid UTF-8";
+                }
+                p += n;
+            } while (p < end && *p >= 0x80);
         }
     }
 }

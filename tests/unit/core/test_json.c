@@ -392,6 +392,45 @@ static void agrees_with_jansson_on_utf8_sequences(void **state)
     }
 }
 
+/* A byte that needs a look, at every offset of plain strings of every length
+ * up to past four 16-byte blocks: the vector scan's block edges. */
+static void finds_special_bytes_at_every_offset_of_long_strings(void **state)
+{
+    static const struct {
+        const char *bytes;
+        bool is_valid;
+    } specials[] = {
+        {"\x01", false}, {"\\n", true}, {"\xc3\xa9", true}, {"\xe4\xbd\xa0", true},
+        {"\xff", false}, {"\"", false}, {"\x7f", true},     {"\xc3", false},
+    };
+
+    char text[200];
+    json_error_t jerr;
+
+    (void)state;
+    for (size_t len = 0; len < 150; len++) {
+        for (size_t pos = 0; pos <= len; pos++) {
+            for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); k++) {
+                size_t n = strlen(specials[k].bytes), total = 0;
+                bool ours;
+
+                text[total++] = '"';
+                memset(text + total, 'a', pos);
+                total += pos;
+                memcpy(text + total, specials[k].bytes, n);
+                total += n;
+                memset(text + total, 'b', len - pos);
+                total += len - pos;
+                text[total++] = '"';
+                ours = sy_json_validate(text, total, 1, NULL) == SY_JSON_STRING;
+                if (ours != specials[k].is_valid || ours != jansson_accepts(text, total, &jerr))
+                    fail_msg("special %zu at %zu of %zu: we %s", k, pos, len,
+                             ours ? "accept" : "reject");
+            }
+        }
+    }
+}
+
 static void differs_from_jansson_only_where_documented(void **state)
 {
     static const char *const cases[] = {
@@ -622,6 +661,37 @@ static void iterates_the_choices_of_a_chat_completion_chunk(void **state)
         count++;
     }
     assert_int_equal(count, 2);
+}
+
+/* Escaped quotes and brackets inside strings, at every offset across the
+ * vector scan's block edges, must not end a skipped value early. */
+static void skips_strings_with_escaped_quotes_at_every_offset(void **state)
+{
+    char text[400];
+
+    (void)state;
+    for (size_t len = 0; len < 150; len++) {
+        for (size_t pos = 0; pos <= len; pos++) {
+            struct sy_json_iter it;
+            struct sy_str v;
+            size_t total = 0, count = 0;
+
+            total += (size_t)snprintf(text, sizeof(text), "[{\"k\":\"");
+            memset(text + total, 'a', pos);
+            total += pos;
+            memcpy(text + total, "\\\"]}\\\\", 6);
+            total += 6;
+            memset(text + total, 'b', len - pos);
+            total += len - pos;
+            total += (size_t)snprintf(text + total, sizeof(text) - total, "\",\"x\":[]},7]");
+            assert_int_equal(sy_json_validate(text, total, 4, NULL), SY_JSON_ARRAY);
+            sy_json_iter_init(&it, (struct sy_str){text, total});
+            while (sy_json_next_element(&it, &v, NULL))
+                count++;
+            assert_int_equal(count, 2);
+            assert_true(sy_str_eq_c(v, "7"));
+        }
+    }
 }
 
 static void get_returns_the_last_of_duplicate_keys(void **state)
@@ -869,11 +939,13 @@ int main(void)
         cmocka_unit_test(agrees_with_jansson_on_every_case),
         cmocka_unit_test(agrees_with_jansson_on_every_single_byte_context),
         cmocka_unit_test(agrees_with_jansson_on_utf8_sequences),
+        cmocka_unit_test(finds_special_bytes_at_every_offset_of_long_strings),
         cmocka_unit_test(differs_from_jansson_only_where_documented),
         cmocka_unit_test(reads_no_byte_past_the_end_of_any_prefix),
         cmocka_unit_test(iterates_the_members_of_a_chat_request),
         cmocka_unit_test(iterates_the_messages_array_element_by_element),
         cmocka_unit_test(iterates_the_choices_of_a_chat_completion_chunk),
+        cmocka_unit_test(skips_strings_with_escaped_quotes_at_every_offset),
         cmocka_unit_test(get_returns_the_last_of_duplicate_keys),
         cmocka_unit_test(get_compares_decoded_keys),
         cmocka_unit_test(get_finds_nothing_outside_a_top_level_object),
