@@ -48,7 +48,6 @@ struct proxy {
     /* The client stream, once started (never reset). */
     bool client_streaming;
     struct sy_buf scratch; /* translated events waiting to be written */
-    struct sy_sse_parser sse;
     struct sy_stream_state st;
 };
 
@@ -266,6 +265,8 @@ static void forward_one(void *arg, struct sy_str name, struct sy_str value)
     }
 }
 
+static void init_stream_state(struct proxy *p);
+
 static void reset_attempt(struct proxy *p)
 {
     p->status = 0;
@@ -274,11 +275,8 @@ static void reset_attempt(struct proxy *p)
     sy_buf_reset(&p->body);
     if (!p->client_streaming) {
         /* Nothing reached the client: the next attempt starts a clean stream. */
-        struct sy_stream_state fresh = {.alias = p->st.alias,
-                                        .client_wants_usage = p->st.client_wants_usage};
-        p->st = fresh;
-        sy_sse_dispose(&p->sse);
-        sy_sse_init(&p->sse, p->req->cfg->upstream.max_event_bytes);
+        sy_sse_dispose(&p->st.sse);
+        init_stream_state(p);
         sy_buf_reset(&p->scratch);
     }
 }
@@ -305,8 +303,15 @@ static enum sy_next start_attempt(struct proxy *p)
                              "unsupported", 0, 1);
             continue;
         }
-        err = p->prov->build(req->pool, p->call->route->ep, p->route->provider, p->route->model,
-                             &p->call->creq, &ucall);
+        struct sy_build_ctx bctx = {
+            .pool = req->pool,
+            .ep = p->call->route->ep,
+            .prov = p->route->provider,
+            .upstream_model = p->route->model,
+            .creq = &p->call->creq,
+            .now_unix = sy_clock_unix(),
+        };
+        err = p->prov->build(&bctx, &ucall);
         if (err != SY_OK)
             return fail_final(p, err, 0, "invalid_request",
                               "The request cannot be translated for this model's provider");
@@ -340,6 +345,19 @@ static enum sy_next start_attempt(struct proxy *p)
                       "No provider for this model could be reached");
 }
 
+static void init_stream_state(struct proxy *p)
+{
+    struct sy_stream_state fresh = {
+        .alias = p->call->model->name,
+        .client_wants_usage = p->call->client_wants_usage,
+        .pool = p->req->pool,
+        .max_event_bytes = p->req->cfg->upstream.max_event_bytes,
+    };
+
+    p->st = fresh;
+    sy_sse_init(&p->st.sse, fresh.max_event_bytes);
+}
+
 static void cleanup(void *arg)
 {
     struct proxy *p = arg;
@@ -350,7 +368,7 @@ static void cleanup(void *arg)
     }
     if (p->client_streaming)
         sy_metrics_gauge_add(p->req->metrics, SY_M_ACTIVE_STREAMS, -1);
-    sy_sse_dispose(&p->sse);
+    sy_sse_dispose(&p->st.sse);
     sy_buf_dispose(&p->body);
     sy_buf_dispose(&p->scratch);
 }
@@ -382,9 +400,7 @@ enum sy_next sy__api_upstream(struct sy_req *req)
     p->req = req;
     p->call = call;
     call->proxy = p;
-    p->st.alias = call->model->name;
-    p->st.client_wants_usage = call->client_wants_usage;
-    sy_sse_init(&p->sse, req->cfg->upstream.max_event_bytes);
+    init_stream_state(p);
     sy_pool_defer(req->pool, cleanup, p);
     req->on_client_gone = on_client_gone;
     req->on_drain = on_drain;
@@ -436,23 +452,7 @@ static int on_head(void *ctx, const struct sy_upstream_head *head)
     snprintf(p->retry_after, sizeof(p->retry_after), "%.*s", (int)head->retry_after.len,
              head->retry_after.ptr != NULL ? head->retry_after.ptr : "");
     p->sse_upstream = p->req->is_stream && head->status >= 200 && head->status < 300 &&
-                      sy_str_has_prefix(head->content_type, SY_STR("text/event-stream"));
-    return 0;
-}
-
-static int on_event(const struct sy_sse_event *ev, void *ctx)
-{
-    struct proxy *p = ctx;
-
-    switch (p->prov->translate_event(&p->st, p->call->route->ep, ev, &p->scratch)) {
-    case SY_STREAM_CONTINUE:
-        return 0;
-    case SY_STREAM_DONE:
-        return 1;
-    case SY_STREAM_MALFORMED:
-        p->malformed = true;
-        return 2;
-    }
+                      sy_str_has_prefix(head->content_type, sy_str_c(p->prov->stream_content_type));
     return 0;
 }
 
@@ -469,7 +469,7 @@ static int on_body(void *ctx, const char *data, size_t len)
 {
     struct proxy *p = ctx;
     struct sy_req *req = p->req;
-    int rc;
+    enum sy_stream_next next;
 
     if (!p->sse_upstream) {
         size_t limit = p->status >= 200 && p->status < 300 ? req->cfg->upstream.max_response_bytes
@@ -492,17 +492,17 @@ static int on_body(void *ctx, const char *data, size_t len)
     }
     if (p->st.saw_done)
         return 0; /* bytes after [DONE] are ignored */
-    rc = sy_sse_feed(&p->sse, data, len, on_event, p);
+    next = p->prov->stream_feed(&p->st, p->call->route->ep, data, len, &p->scratch);
     if (p->scratch.len > 0) {
         start_client_stream(p);
         sy_req_stream_write(req, p->scratch.ptr, p->scratch.len);
         sy_buf_reset(&p->scratch);
     }
-    if (rc == SY_SSE_TOO_LARGE) {
+    if (next == SY_STREAM_TOO_LARGE)
         p->too_large = true;
-        return -1;
-    }
-    return p->malformed ? -1 : 0;
+    else if (next == SY_STREAM_MALFORMED)
+        p->malformed = true;
+    return p->too_large || p->malformed ? -1 : 0;
 }
 
 /* Ends a stream the client already receives, in-band when it went wrong. */
@@ -520,8 +520,7 @@ static void finish_stream(struct proxy *p, enum sy_upstream_result res)
     } else if (res == SY_UPSTREAM_TIMEOUT) {
         msg = "The provider stopped sending before the stream ended (timeout)";
         code = "upstream_timeout";
-    } else if (res != SY_UPSTREAM_OK || sy_sse_has_partial(&p->sse) ||
-               !(p->st.saw_done || p->st.saw_finish)) {
+    } else if (res != SY_UPSTREAM_OK || p->st.partial || !(p->st.saw_done || p->st.saw_finish)) {
         msg = "The provider's connection was cut before the stream ended";
         code = "upstream_stream_cut";
     }

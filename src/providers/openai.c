@@ -109,11 +109,14 @@ static struct sy_str stream_options_with_usage(struct sy_pool *pool, struct sy_s
 }
 
 /* Fills headers and body: everything but the URL. */
-static void build_common(struct sy_pool *pool, enum sy_endpoint ep,
-                         const struct sy_config_provider *prov, const char *upstream_model,
-                         const struct sy_client_request *creq, const char *auth_line,
+static void build_common(const struct sy_build_ctx *ctx, const char *auth_line,
                          struct sy_upstream_call *out)
 {
+    struct sy_pool *pool = ctx->pool;
+    enum sy_endpoint ep = ctx->ep;
+    const struct sy_config_provider *prov = ctx->prov;
+    const char *upstream_model = ctx->upstream_model;
+    const struct sy_client_request *creq = ctx->creq;
     struct sy_buf model = {0}, body = {0};
     struct edits e = {0};
     size_t n = 0;
@@ -151,16 +154,15 @@ static void build_common(struct sy_pool *pool, enum sy_endpoint ep,
     out->headers_count = n;
 }
 
-static enum sy_err build_openai(struct sy_pool *pool, enum sy_endpoint ep,
-                                const struct sy_config_provider *prov, const char *upstream_model,
-                                const struct sy_client_request *creq, struct sy_upstream_call *out)
+static enum sy_err build_openai(const struct sy_build_ctx *ctx, struct sy_upstream_call *out)
 {
+    const struct sy_config_provider *prov = ctx->prov;
     const char *auth = prov->api_key != NULL
-                           ? sy_pool_printf(pool, "Authorization: Bearer %s", prov->api_key)
+                           ? sy_pool_printf(ctx->pool, "Authorization: Bearer %s", prov->api_key)
                            : NULL;
 
-    out->url = sy_pool_printf(pool, "%s%s", prov->base_url, paths[ep]);
-    build_common(pool, ep, prov, upstream_model, creq, auth, out);
+    out->url = sy_pool_printf(ctx->pool, "%s%s", prov->base_url, paths[ctx->ep]);
+    build_common(ctx, auth, out);
     return SY_OK;
 }
 
@@ -187,17 +189,17 @@ static char *path_escape(struct sy_pool *pool, const char *s)
     return out;
 }
 
-static enum sy_err build_azure(struct sy_pool *pool, enum sy_endpoint ep,
-                               const struct sy_config_provider *prov, const char *upstream_model,
-                               const struct sy_client_request *creq, struct sy_upstream_call *out)
+static enum sy_err build_azure(const struct sy_build_ctx *ctx, struct sy_upstream_call *out)
 {
+    const struct sy_config_provider *prov = ctx->prov;
     const char *auth =
-        prov->api_key != NULL ? sy_pool_printf(pool, "api-key: %s", prov->api_key) : NULL;
+        prov->api_key != NULL ? sy_pool_printf(ctx->pool, "api-key: %s", prov->api_key) : NULL;
 
-    out->url = sy_pool_printf(pool, "%s/openai/deployments/%s%s?api-version=%s", prov->base_url,
-                              path_escape(pool, upstream_model), paths[ep],
-                              prov->api_version != NULL ? prov->api_version : "2024-10-21");
-    build_common(pool, ep, prov, upstream_model, creq, auth, out);
+    out->url =
+        sy_pool_printf(ctx->pool, "%s/openai/deployments/%s%s?api-version=%s", prov->base_url,
+                       path_escape(ctx->pool, ctx->upstream_model), paths[ctx->ep],
+                       prov->api_version != NULL ? prov->api_version : "2024-10-21");
+    build_common(ctx, auth, out);
     return SY_OK;
 }
 
@@ -309,8 +311,8 @@ static enum sy_err translate_response(enum sy_endpoint ep, const char *alias, co
     return SY_OK;
 }
 
-static enum sy_stream_next translate_event(struct sy_stream_state *st, enum sy_endpoint ep,
-                                           const struct sy_sse_event *ev, struct sy_buf *out)
+static enum sy_stream_next on_event(struct sy_stream_state *st, enum sy_endpoint ep,
+                                    const struct sy_sse_event *ev, struct sy_buf *out)
 {
     struct sy_buf tmp = {0};
     struct scanned sc;
@@ -355,6 +357,12 @@ static enum sy_stream_next translate_event(struct sy_stream_state *st, enum sy_e
     return SY_STREAM_CONTINUE;
 }
 
+static enum sy_stream_next stream_feed(struct sy_stream_state *st, enum sy_endpoint ep,
+                                       const char *data, size_t len, struct sy_buf *out)
+{
+    return sy_provider_sse_feed(st, ep, data, len, out, on_event);
+}
+
 void sy_provider_stream_error(struct sy_buf *out, const char *message, const char *type,
                               const char *code)
 {
@@ -393,14 +401,16 @@ const char *sy_provider_error_message(struct sy_pool *pool, const char *body, si
 
 const struct sy_provider sy_provider_openai = {
     .kind = SY_KIND_OPENAI,
+    .stream_content_type = "text/event-stream",
     .build = build_openai,
     .translate_response = translate_response,
-    .translate_event = translate_event,
+    .stream_feed = stream_feed,
 };
 
 const struct sy_provider sy_provider_azure = {
     .kind = SY_KIND_AZURE,
+    .stream_content_type = "text/event-stream",
     .build = build_azure,
     .translate_response = translate_response,
-    .translate_event = translate_event,
+    .stream_feed = stream_feed,
 };

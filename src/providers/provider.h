@@ -57,31 +57,49 @@ struct sy_upstream_call {
     struct sy_str body;
 };
 
+/* Everything a kind needs to build an upstream call. */
+struct sy_build_ctx {
+    struct sy_pool *pool; /* the request's; everything built lives here */
+    enum sy_endpoint ep;
+    const struct sy_config_provider *prov;
+    const char *upstream_model; /* the route's model id, replacing the client's alias */
+    const struct sy_client_request *creq;
+    int64_t now_unix;         /* wall clock, for request signatures (SigV4) */
+    const char *access_token; /* an OAuth access token when the kind needs one, else NULL */
+};
+
 /* Per-stream translation state, kept in the request pool. */
 struct sy_stream_state {
     const char *alias;       /* the model name the client asked for */
     bool client_wants_usage; /* stream_options.include_usage was set by the client */
     bool saw_done;           /* the provider ended the stream properly */
     bool saw_finish;         /* a choice carried a finish_reason */
+    bool partial;            /* bytes of an unfinished event are buffered */
     uint32_t events;         /* events translated so far */
     struct sy_usage usage;
+    struct sy_pool *pool;     /* the request's, for the kind's own state */
+    size_t max_event_bytes;   /* ceiling on one upstream event */
+    struct sy_sse_parser sse; /* initialised by the caller; used by SSE-based kinds */
+    void *kind_state;         /* the kind's own, allocated from `pool` on first use */
 };
 
-/* What a stream event led to. */
+/* What a piece of stream led to. */
 enum sy_stream_next {
     SY_STREAM_CONTINUE = 0,
-    SY_STREAM_DONE,     /* the provider's end marker: send nothing more from it */
-    SY_STREAM_MALFORMED /* the event could not be understood; stop the stream */
+    SY_STREAM_DONE,      /* the provider's end marker: send nothing more from it */
+    SY_STREAM_MALFORMED, /* an event could not be understood; stop the stream */
+    SY_STREAM_TOO_LARGE  /* an event went over max_event_bytes; stop the stream */
 };
 
 struct sy_provider {
     enum sy_provider_kind kind;
+    bool needs_access_token;         /* the caller fetches an OAuth token first (vertex) */
+    const char *stream_content_type; /* what a streamed 2xx answer is sent as */
 
-    /* Builds the upstream call for `ep` from the client's request, with
-     * `upstream_model` in place of the client's "model". */
-    enum sy_err (*build)(struct sy_pool *pool, enum sy_endpoint ep,
-                         const struct sy_config_provider *prov, const char *upstream_model,
-                         const struct sy_client_request *creq, struct sy_upstream_call *out);
+    /* Builds the upstream call for ctx->ep from the client's request.
+     * Returns SY_ERR_BAD_REQUEST when the kind cannot serve the endpoint or
+     * the request cannot be expressed in its format. */
+    enum sy_err (*build)(const struct sy_build_ctx *ctx, struct sy_upstream_call *out);
 
     /* Turns a whole 2xx response body into the OpenAI response the client
      * receives (written to `out`), reporting `alias` as the model and filling
@@ -89,11 +107,23 @@ struct sy_provider {
     enum sy_err (*translate_response)(enum sy_endpoint ep, const char *alias, const char *body,
                                       size_t len, struct sy_buf *out, struct sy_usage *usage);
 
-    /* Translates one upstream stream event into zero or more client SSE
-     * events appended to `out`. */
-    enum sy_stream_next (*translate_event)(struct sy_stream_state *st, enum sy_endpoint ep,
-                                           const struct sy_sse_event *ev, struct sy_buf *out);
+    /* Translates streamed upstream bytes, split anywhere, into OpenAI SSE
+     * events appended to `out`; sets st->partial, st->usage, st->saw_done and
+     * st->saw_finish as it goes. */
+    enum sy_stream_next (*stream_feed)(struct sy_stream_state *st, enum sy_endpoint ep,
+                                       const char *data, size_t len, struct sy_buf *out);
 };
+
+/* Translates one SSE event of a kind's stream. */
+typedef enum sy_stream_next sy_provider_event_fn(struct sy_stream_state *st, enum sy_endpoint ep,
+                                                 const struct sy_sse_event *ev, struct sy_buf *out);
+
+/* stream_feed for SSE-based kinds: parses `data` with st->sse and calls
+ * `on_event` for each event, until one returns something else than
+ * SY_STREAM_CONTINUE. */
+enum sy_stream_next sy_provider_sse_feed(struct sy_stream_state *st, enum sy_endpoint ep,
+                                         const char *data, size_t len, struct sy_buf *out,
+                                         sy_provider_event_fn *on_event);
 
 extern const struct sy_provider sy_provider_openai;
 extern const struct sy_provider sy_provider_azure;

@@ -47,9 +47,10 @@ static void build(enum sy_provider_kind kind, const char *body, bool is_stream,
 {
     struct sy_config_provider p = provider("sk-up");
     struct sy_client_request c = scan(body, is_stream);
+    struct sy_build_ctx ctx = {
+        .pool = pool, .ep = SY_EP_CHAT, .prov = &p, .upstream_model = "gpt-4o-mini", .creq = &c};
 
-    assert_int_equal(sy_provider_get(kind)->build(pool, SY_EP_CHAT, &p, "gpt-4o-mini", &c, out),
-                     SY_OK);
+    assert_int_equal(sy_provider_get(kind)->build(&ctx, out), SY_OK);
 }
 
 static void replaces_every_model_and_keeps_the_rest_byte_for_byte(void **state)
@@ -139,11 +140,20 @@ static void refuses_a_response_that_is_not_a_json_object(void **state)
     sy_buf_dispose(&out);
 }
 
+/* Feeds one upstream SSE event with `data`, as bytes on the wire. */
 static enum sy_stream_next event(struct sy_stream_state *st, const char *data, struct sy_buf *out)
 {
-    struct sy_sse_event ev = {.data = sy_str_c(data)};
+    struct sy_buf wire = {0};
+    enum sy_stream_next next;
 
-    return sy_provider_openai.translate_event(st, SY_EP_CHAT, &ev, out);
+    if (st->max_event_bytes == 0) {
+        st->max_event_bytes = 1 << 16;
+        sy_sse_init(&st->sse, st->max_event_bytes);
+    }
+    sy_buf_appendf(&wire, "data: %s\n\n", data);
+    next = sy_provider_openai.stream_feed(st, SY_EP_CHAT, wire.ptr, wire.len, out);
+    sy_buf_dispose(&wire);
+    return next;
 }
 
 static void keeps_usage_from_clients_that_did_not_ask_for_it(void **state)
@@ -180,6 +190,7 @@ static void keeps_usage_from_clients_that_did_not_ask_for_it(void **state)
     assert_int_equal(event(&st, "[DONE]", &out), SY_STREAM_DONE);
     assert_string_equal(out.ptr, "data: [DONE]\n\n");
     assert_true(st.saw_done);
+    sy_sse_dispose(&st.sse);
     sy_buf_dispose(&out);
 }
 
@@ -203,6 +214,7 @@ static void calls_a_chunk_that_is_not_json_malformed(void **state)
     (void)state;
     assert_int_equal(event(&st, "{not json", &out), SY_STREAM_MALFORMED);
     assert_int_equal(out.len, 0);
+    sy_sse_dispose(&st.sse);
     sy_buf_dispose(&out);
 }
 

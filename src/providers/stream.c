@@ -1,0 +1,31 @@
+/* providers/stream.c - what stream translators share: SSE-based feeding. */
+#include "providers/provider.h"
+
+struct feed {
+    struct sy_stream_state *st;
+    enum sy_endpoint ep;
+    struct sy_buf *out;
+    sy_provider_event_fn *on_event;
+    enum sy_stream_next next;
+};
+
+static int one_event(const struct sy_sse_event *ev, void *arg)
+{
+    struct feed *f = arg;
+
+    f->next = f->on_event(f->st, f->ep, ev, f->out);
+    return f->next != SY_STREAM_CONTINUE;
+}
+
+enum sy_stream_next sy_provider_sse_feed(struct sy_stream_state *st, enum sy_endpoint ep,
+                                         const char *data, size_t len, struct sy_buf *out,
+                                         sy_provider_event_fn *on_event)
+{
+    struct feed f = {st, ep, out, on_event, SY_STREAM_CONTINUE};
+    int rc = sy_sse_feed(&st->sse, data, len, one_event, &f);
+
+    st->partial = sy_sse_has_partial(&st->sse);
+    if (rc == SY_SSE_TOO_LARGE)
+        return SY_STREAM_TOO_LARGE;
+    return f.next;
+}
