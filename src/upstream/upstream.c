@@ -9,7 +9,11 @@
  * A transfer may be cancelled from inside its own handlers (a client that
  * went away while we were writing to it): curl forbids removing a handle from
  * its callbacks, so such a cancel is only recorded, and carried out when curl
- * returns. */
+ * returns.
+ *
+ * Plain http:// to an IP literal or localhost without a proxy does not come
+ * here: sy_upstream_start() hands it to h1.c, the lean HTTP/1.1 client
+ * (upstream_int.h). */
 #include "upstream/upstream.h"
 
 #include <arpa/inet.h>
@@ -25,25 +29,29 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
+#include "upstream/upstream_int.h"
 
 #define FREE_EASY_MAX 256
 
 struct sy_upstream_ctx {
     uv_loop_t *loop;
+    struct sy__h1_ctx *h1; /* NULL when SWITCHYARD_UPSTREAM_CURL_ONLY=1 */
     CURLM *multi;
     uv_timer_t timer;
     CURL *free_easy[FREE_EASY_MAX];
     unsigned free_count;
     unsigned active;
     bool closing;
-    struct sy_upstream *transfers; /* in progress, for sy_upstream_ctx_free() */
-    struct sock_ctx **socks;       /* by fd: poll handles kept while curl keeps the socket */
+    struct transfer *transfers; /* in progress, for sy_upstream_ctx_free() */
+    struct sock_ctx **socks;    /* by fd: poll handles kept while curl keeps the socket */
     size_t socks_cap;
 };
 
-struct sy_upstream {
+/* A curl transfer. */
+struct transfer {
+    struct sy_upstream base; /* first: the public handle */
     struct sy_upstream_ctx *ctx;
-    struct sy_upstream *prev, *next; /* in ctx->transfers */
+    struct transfer *prev, *next; /* in ctx->transfers */
     CURL *easy;
     struct curl_slist *headers;
     uv_timer_t timer; /* first byte / idle; closing it frees the transfer */
@@ -192,6 +200,13 @@ static int on_multi_timer(CURLM *multi, long timeout_ms, void *userp)
     return 0;
 }
 
+static bool is_env_true(const char *name)
+{
+    const char *v = getenv(name);
+
+    return v != NULL && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0);
+}
+
 struct sy_upstream_ctx *sy_upstream_ctx_new(struct uv_loop_s *loop)
 {
     struct sy_upstream_ctx *ctx = sy_xcalloc(1, sizeof(*ctx));
@@ -202,6 +217,9 @@ struct sy_upstream_ctx *sy_upstream_ctx_new(struct uv_loop_s *loop)
         free(ctx);
         return NULL;
     }
+    /* The fast path can be switched off, to compare or to rule it out. */
+    if (!is_env_true("SWITCHYARD_UPSTREAM_CURL_ONLY"))
+        ctx->h1 = sy__h1_ctx_new(loop);
     uv_timer_init(loop, &ctx->timer);
     ctx->timer.data = ctx;
     curl_multi_setopt(ctx->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
@@ -222,7 +240,7 @@ static void free_transfer(uv_handle_t *handle)
 
 /* Detaches `t` from curl, recycles its easy handle and frees it (after libuv
  * closed its timer). */
-static void finish(struct sy_upstream *t)
+static void finish(struct transfer *t)
 {
     struct sy_upstream_ctx *ctx = t->ctx;
 
@@ -247,7 +265,7 @@ static void finish(struct sy_upstream *t)
     uv_close((uv_handle_t *)&t->timer, free_transfer);
 }
 
-static enum sy_upstream_result map_result(const struct sy_upstream *t, CURLcode code)
+static enum sy_upstream_result map_result(const struct transfer *t, CURLcode code)
 {
     if (t->blocked)
         return SY_UPSTREAM_BLOCKED;
@@ -288,7 +306,7 @@ static void check_done(struct sy_upstream_ctx *ctx)
     int left;
 
     while ((msg = curl_multi_info_read(ctx->multi, &left)) != NULL) {
-        struct sy_upstream *t;
+        struct transfer *t;
 
         if (msg->msg != CURLMSG_DONE)
             continue;
@@ -305,11 +323,11 @@ static void check_done(struct sy_upstream_ctx *ctx)
     }
 }
 
-static void arm_timer(struct sy_upstream *t, uint32_t ms);
+static void arm_timer(struct transfer *t, uint32_t ms);
 
 static void on_transfer_timeout(uv_timer_t *timer)
 {
-    struct sy_upstream *t = timer->data;
+    struct transfer *t = timer->data;
     const struct sy_upstream_handlers *h = t->h;
     void *hctx = t->hctx;
 
@@ -319,7 +337,7 @@ static void on_transfer_timeout(uv_timer_t *timer)
                t->head_seen ? "stream idle timeout" : "first byte timeout");
 }
 
-static void arm_timer(struct sy_upstream *t, uint32_t ms)
+static void arm_timer(struct transfer *t, uint32_t ms)
 {
     if (ms > 0)
         uv_timer_start(&t->timer, on_transfer_timeout, ms, 0);
@@ -344,7 +362,7 @@ static void copy_value(char *dst, size_t cap, const char *v, size_t len)
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 {
-    struct sy_upstream *t = userp;
+    struct transfer *t = userp;
     size_t len = size * nmemb;
 
     if (t->cancelled)
@@ -386,7 +404,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 
 static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 {
-    struct sy_upstream *t = userp;
+    struct transfer *t = userp;
     size_t len = size * nmemb;
     int rc;
 
@@ -410,7 +428,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 
 /* The SSRF guard: link-local (169.254/16, cloud metadata), fe80::/10 and the
  * IPv6 metadata address fd00:ec2::254. */
-static bool is_blocked_address(const struct sockaddr *sa)
+bool sy__upstream_is_blocked_address(const struct sockaddr *sa)
 {
     if (sa->sa_family == AF_INET) {
         uint32_t ip = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
@@ -434,10 +452,10 @@ static bool is_blocked_address(const struct sockaddr *sa)
 
 static curl_socket_t on_open_socket(void *userp, curlsocktype purpose, struct curl_sockaddr *addr)
 {
-    struct sy_upstream *t = userp;
+    struct transfer *t = userp;
 
     (void)purpose;
-    if (!t->allow_private && is_blocked_address(&addr->addr)) {
+    if (!t->allow_private && sy__upstream_is_blocked_address(&addr->addr)) {
         t->blocked = true;
         return CURL_SOCKET_BAD;
     }
@@ -448,15 +466,19 @@ struct sy_upstream *sy_upstream_start(struct sy_upstream_ctx *ctx,
                                       const struct sy_upstream_request *req,
                                       const struct sy_upstream_handlers *handlers, void *hctx)
 {
-    struct sy_upstream *t;
+    struct transfer *t;
+    struct sy_upstream *fast;
     CURL *easy;
 
     if (ctx->closing)
         return NULL;
+    if (sy__h1_try_start(ctx->h1, req, handlers, hctx, &fast))
+        return fast;
     easy = ctx->free_count > 0 ? ctx->free_easy[--ctx->free_count] : curl_easy_init();
     if (easy == NULL)
         return NULL;
     t = sy_xcalloc(1, sizeof(*t));
+    t->base.backend = SY__UPSTREAM_CURL;
     t->ctx = ctx;
     t->easy = easy;
     t->h = handlers;
@@ -512,12 +534,20 @@ struct sy_upstream *sy_upstream_start(struct sy_upstream_ctx *ctx,
     arm_timer(t, req->timeouts.first_byte_ms > 0
                      ? req->timeouts.first_byte_ms + req->timeouts.connect_ms
                      : 0);
-    return t;
+    return &t->base;
 }
 
-void sy_upstream_cancel(struct sy_upstream *t)
+void sy_upstream_cancel(struct sy_upstream *handle)
 {
-    if (t == NULL || t->cancelled)
+    struct transfer *t = (struct transfer *)handle;
+
+    if (handle == NULL)
+        return;
+    if (handle->backend == SY__UPSTREAM_H1) {
+        sy__h1_cancel(handle);
+        return;
+    }
+    if (t->cancelled)
         return;
     t->cancelled = true;
     if (t->in_callback)
@@ -525,9 +555,17 @@ void sy_upstream_cancel(struct sy_upstream *t)
     finish(t);
 }
 
-void sy_upstream_resume(struct sy_upstream *t)
+void sy_upstream_resume(struct sy_upstream *handle)
 {
-    if (t == NULL || !t->paused || t->cancelled)
+    struct transfer *t = (struct transfer *)handle;
+
+    if (handle == NULL)
+        return;
+    if (handle->backend == SY__UPSTREAM_H1) {
+        sy__h1_resume(handle);
+        return;
+    }
+    if (!t->paused || t->cancelled)
         return;
     t->paused = false;
     arm_timer(t, t->timeouts.stream_idle_ms);
@@ -536,7 +574,12 @@ void sy_upstream_resume(struct sy_upstream *t)
 
 unsigned sy_upstream_active(const struct sy_upstream_ctx *ctx)
 {
-    return ctx->active;
+    return ctx->active + sy__h1_active(ctx->h1);
+}
+
+void sy__upstream_h1_stats(const struct sy_upstream_ctx *ctx, struct sy__h1_stats *out)
+{
+    sy__h1_get_stats(ctx->h1, out);
 }
 
 static void free_ctx(uv_handle_t *handle)
@@ -549,6 +592,8 @@ void sy_upstream_ctx_free(struct sy_upstream_ctx *ctx)
     if (ctx == NULL)
         return;
     ctx->closing = true;
+    sy__h1_ctx_free(ctx->h1);
+    ctx->h1 = NULL;
     while (ctx->transfers != NULL) {
         ctx->transfers->cancelled = true;
         finish(ctx->transfers);

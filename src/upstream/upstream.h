@@ -6,6 +6,12 @@
  * multiplexing over TLS). A transfer reports its response head, its body as it
  * arrives (with pause for back-pressure) and its end.
  *
+ * Plain http:// URLs whose host is an IP literal or "localhost", with no
+ * proxy, take a lean HTTP/1.1 client on the same loop instead (upstream/h1.c,
+ * its own keep-alive pool per worker); the contract below is the same for
+ * both. SWITCHYARD_UPSTREAM_CURL_ONLY=1 in the environment sends everything
+ * through curl.
+ *
  * Redirects are never followed, only http/https are spoken, and unless the
  * request allows it, connections to link-local and metadata addresses are
  * refused (the SSRF guard; LESSONS invariant 8).
