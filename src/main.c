@@ -180,8 +180,9 @@ static int cmd_serve(int argc, char **argv)
 
     const char *host = s.cfg->listen_host;
     int v6 = strchr(host, ':') != NULL;
-    printf("switchyard %s listening on http://%s%s%s:%u (%u workers, config: %s)\n", SY_VERSION,
-           v6 ? "[" : "", host, v6 ? "]" : "", s.cfg->listen_port, s.cfg->workers, s.cfg->source);
+    printf("switchyard %s listening on %s://%s%s%s:%u (%u workers, config: %s)\n", SY_VERSION,
+           s.cfg->http.tls_cert != NULL ? "https" : "http", v6 ? "[" : "", host, v6 ? "]" : "",
+           s.cfg->listen_port, s.cfg->workers, s.cfg->source);
     if (s.path == NULL)
         printf("\nNo config given: serving the built-in fake provider (models \"mock\" and\n"
                "\"gpt-4o-mini\"). Try:\n\n"

@@ -500,7 +500,7 @@ export async function startGateway(t, { config, mock, waitReady = true } = {}) {
     port = await freePort();
     fs.writeFileSync(configPath, renderConfig(resolved, `${HOST}:${port}`, mock));
     proc = spawnProcess('switchyard', ['serve', '-c', configPath],
-      /switchyard \S+ listening on http:\/\/([0-9.]+):(\d+)/);
+      /switchyard \S+ listening on https?:\/\/([0-9.]+):(\d+)/);
     try {
       const m = await proc.started;
       assert.equal(Number(m[2]), port, `listening line names port ${m[2]}, expected ${port}`);
