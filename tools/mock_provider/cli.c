@@ -1,0 +1,111 @@
+/* mock_provider/cli.c - `switchyard mock-provider`: the provider in the foreground. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mock_provider/mock_provider.h"
+
+#define DEFAULT_PORT        8081
+#define MAX_DEFAULT_THREADS 8
+
+static void usage(FILE *f)
+{
+    fputs("usage: switchyard mock-provider [--host H] [--port N] [--threads N]\n"
+          "  --host H     address to listen on (default 127.0.0.1)\n"
+          "  --port N     port, 0 for any free one (default 8081)\n"
+          "  --threads N  event-loop threads (default: one per CPU, at most 8)\n",
+          f);
+}
+
+/* Parses a decimal number from `min` to `max`. Returns 0 or -1. */
+static int parse_number(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+    char *end;
+    unsigned long v;
+
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Returns the value of option `name` at argv[*i], as "--name V" or "--name=V", advancing *i;
+ * NULL when argv[*i] is not that option. Sets *missing when the value is absent. */
+static const char *option(int argc, char **argv, int *i, const char *name, int *missing)
+{
+    size_t n = strlen(name);
+
+    if (strncmp(argv[*i], name, n) != 0)
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+int sy_mock_provider_main(int argc, char **argv)
+{
+    const char *host = "127.0.0.1";
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned long port = DEFAULT_PORT;
+    unsigned long threads = cpus < 1 ? 1 : cpus > MAX_DEFAULT_THREADS ? MAX_DEFAULT_THREADS : cpus;
+    struct sy_mock_provider *mp;
+    uint16_t bound;
+    sigset_t set, saved;
+    int sig = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int missing = 0;
+
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if ((v = option(argc, argv, &i, "--host", &missing)) != NULL && *v != '\0') {
+            host = v;
+            continue;
+        }
+        if ((v = option(argc, argv, &i, "--port", &missing)) != NULL &&
+            parse_number(v, 0, 65535, &port) == 0)
+            continue;
+        if ((v = option(argc, argv, &i, "--threads", &missing)) != NULL &&
+            parse_number(v, 1, 64, &threads) == 0)
+            continue;
+        fprintf(stderr, "mock-provider: bad argument '%s'\n", argv[i]);
+        usage(stderr);
+        return 2;
+    }
+
+    /* The threads started below block every signal; this one waits for these two. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, &saved);
+    if (sy_mock_provider_start(host, (uint16_t)port, (unsigned)threads, &mp, &bound) != 0) {
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        return 1;
+    }
+    if (strchr(host, ':') != NULL)
+        printf("mock-provider listening on http://[%s]:%u\n", host, (unsigned)bound);
+    else
+        printf("mock-provider listening on http://%s:%u\n", host, (unsigned)bound);
+    fflush(stdout);
+    while (sigwait(&set, &sig) != 0)
+        ;
+    sy_mock_provider_stop(mp);
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    return 0;
+}

@@ -1,0 +1,395 @@
+/* mock_provider/mock_provider_int.h - what the files of the mock provider share.
+ *
+ * The pure parts (no I/O, no clock, no globals) are the HTTP request parser (http1.c), the JSON
+ * scanner and writer (json.c), the knobs (knobs.c) and the OpenAI answers (openai.c): each
+ * turns bytes into bytes and can be tested or fuzzed alone. api.c routes a parsed request to a
+ * `struct sy__mock_plan`, the complete description of the answer; server.c carries plans out on
+ * libuv loops, with their timers and faults; ledger.c records what was served. */
+#ifndef SY_MOCK_PROVIDER_MOCK_PROVIDER_INT_H
+#define SY_MOCK_PROVIDER_MOCK_PROVIDER_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "core/str.h"
+
+/* ---- HTTP/1.1 request parser (http1.c) ------------------------------------------------ */
+
+#define SY__MOCK_MAX_HEAD_BYTES (64 * 1024)
+#define SY__MOCK_MAX_BODY_BYTES (16 * 1024 * 1024)
+#define SY__MOCK_MAX_HEADERS    128
+/* Chunked framing is not counted in the body limit, but the buffered raw request is capped. */
+#define SY__MOCK_MAX_RAW_BYTES (SY__MOCK_MAX_HEAD_BYTES + 2 * SY__MOCK_MAX_BODY_BYTES)
+
+enum sy__mock_http_result {
+    SY__MOCK_HTTP_BAD = -1,            /* not HTTP/1.x: 400 and close */
+    SY__MOCK_HTTP_INCOMPLETE = -2,     /* read more */
+    SY__MOCK_HTTP_BODY_TOO_LARGE = -3, /* 413 and close */
+    SY__MOCK_HTTP_HEAD_TOO_LARGE = -4, /* 431 and close */
+};
+
+struct sy__mock_header {
+    struct sy_str name; /* as sent; compare without case */
+    struct sy_str value;
+};
+
+struct sy__mock_http_req {
+    struct sy_str method;
+    struct sy_str path;  /* the target up to '?' */
+    struct sy_str query; /* after '?', empty when none */
+    int minor_version;   /* HTTP/1.x */
+    bool is_keep_alive;
+    bool is_chunked;
+    bool expects_continue; /* "Expect: 100-continue" */
+    size_t head_len;       /* bytes of request line and headers; 0 until the head is complete */
+    struct sy_str body;
+    size_t header_count;
+    struct sy__mock_header headers[SY__MOCK_MAX_HEADERS];
+};
+
+/* Progress through a chunked body, kept between calls for one request so that each byte of
+ * framing is read once. Zero it before a new request. */
+struct sy__mock_chunked {
+    size_t scanned;  /* framed body bytes already validated */
+    size_t body_len; /* decoded bytes in them */
+    bool is_done;    /* the last chunk and the trailers are in */
+};
+
+/* Parses the request at the start of `buf`. Returns the bytes it takes (head and framed body)
+ * or an enum sy__mock_http_result. Views in `req` point into `buf`, except a chunked body,
+ * which is decoded into `scratch` (emptied first). When the result is INCOMPLETE,
+ * `req->head_len` tells whether the head is complete (then `req` is filled but `body`). */
+ssize_t sy__mock_http_parse(const char *buf, size_t len, struct sy__mock_http_req *req,
+                            struct sy__mock_chunked *st, struct sy_buf *scratch);
+
+/* Returns the value of the last header called `lower_name` (given in lower case), or
+ * SY_STR_NULL. */
+struct sy_str sy__mock_http_header(const struct sy__mock_http_req *req, const char *lower_name);
+
+/* ---- JSON scanner and writer (json.c) ------------------------------------------------- */
+
+/* jansson takes ~10 us to parse a 1 KB chat body, more than the mock's whole budget per
+ * request, so request bodies are validated (RFC 8259, UTF-8, as strictly as jansson) and read
+ * in place. Values are views into the document. */
+enum sy__mock_jtype {
+    SY__MOCK_J_NONE = 0,
+    SY__MOCK_J_OBJECT,
+    SY__MOCK_J_ARRAY,
+    SY__MOCK_J_STRING,
+    SY__MOCK_J_NUMBER,
+    SY__MOCK_J_TRUE,
+    SY__MOCK_J_FALSE,
+    SY__MOCK_J_NULL,
+};
+
+struct sy__mock_jval {
+    enum sy__mock_jtype type;
+    const char *ptr; /* a string's bytes between the quotes, else the value's whole text */
+    size_t len;
+    bool has_escapes; /* strings only: decode before use */
+};
+
+#define SY__MOCK_JSON_MAX_DEPTH 2048 /* jansson's limit */
+
+/* Validates `len` bytes as one JSON document. Returns 0 and sets `*root`, or -1. */
+int sy__mock_json_parse(const char *doc, size_t len, struct sy__mock_jval *root);
+
+/* Iterates a validated object or array; yields nothing for other types. */
+struct sy__mock_jiter {
+    const char *p;
+    const char *end;
+};
+
+void sy__mock_json_iter(const struct sy__mock_jval *container, struct sy__mock_jiter *it);
+bool sy__mock_json_next_member(struct sy__mock_jiter *it, struct sy__mock_jval *key,
+                               struct sy__mock_jval *val);
+bool sy__mock_json_next_item(struct sy__mock_jiter *it, struct sy__mock_jval *val);
+
+/* Finds member `key` (the last one, as jansson keeps the last duplicate). Returns false and
+ * sets out->type to NONE when absent or when `obj` is not an object. */
+bool sy__mock_json_get(const struct sy__mock_jval *obj, const char *key, struct sy__mock_jval *out);
+
+/* Appends the decoded UTF-8 text of string `s` to `out`. */
+void sy__mock_json_decode(const struct sy__mock_jval *s, struct sy_buf *out);
+
+/* True when `v` is a string equal to `lit` once decoded. */
+bool sy__mock_json_str_is(const struct sy__mock_jval *v, const char *lit);
+
+/* Reads a non-negative integer number up to `max`. Returns 0, or -1 for anything else. */
+int sy__mock_json_uint(const struct sy__mock_jval *v, uint64_t max, uint64_t *out);
+
+/* Appends `len` bytes as a quoted JSON string. Bytes that are not UTF-8 become U+FFFD. */
+void sy__mock_json_quote(struct sy_buf *out, const char *s, size_t len);
+
+/* sy_buf_append() without the call when the bytes fit: answers are built from many short
+ * pieces. */
+static inline void sy__mock_put(struct sy_buf *buf, const void *data, size_t len)
+{
+    if (len == 0)
+        return;
+    if (buf->ptr != NULL && buf->len + len < buf->cap) {
+        memcpy(buf->ptr + buf->len, data, len);
+        buf->len += len;
+        buf->ptr[buf->len] = '\0';
+        return;
+    }
+    sy_buf_append(buf, data, len);
+}
+
+#define SY__MOCK_PUT_LIT(buf, lit) sy__mock_put((buf), (lit), sizeof(lit) - 1)
+
+/* Appends `v` in decimal. */
+void sy__mock_buf_u64(struct sy_buf *out, uint64_t v);
+
+/* Number of runs of non-whitespace bytes (whitespace: space, \t, \n, \v, \f, \r). */
+uint32_t sy__mock_count_words(const char *s, size_t len);
+
+/* ---- Knobs (knobs.c) ------------------------------------------------------------------ */
+
+#define SY__MOCK_MAX_DELAY_MS 600000u
+#define SY__MOCK_MAX_CHUNKS   100000u
+
+struct sy__mock_knobs {
+    uint32_t latency_ms;
+    uint32_t ttft_ms;
+    uint32_t chunk_delay_ms;
+    uint32_t stall_ms;
+    uint32_t chunks;     /* 0 = one piece per word */
+    uint32_t status;     /* 0 = a normal answer, else 400..599 */
+    int64_t reset_after; /* -1 = never */
+    bool is_malformed;
+    bool is_tool_call;
+    struct sy_str content; /* ptr NULL = echo the prompt */
+};
+
+void sy__mock_knobs_init(struct sy__mock_knobs *k);
+
+/* Splits `model` at a knob suffix "@key=value,..." (when the part after the last '@' is made
+ * of key=value pairs) and applies the known keys. Returns the model without the suffix. */
+struct sy_str sy__mock_knobs_from_model(struct sy__mock_knobs *k, struct sy_str model);
+
+/* Applies the x-mock-* headers of `req`; they win over a model suffix. */
+void sy__mock_knobs_from_headers(struct sy__mock_knobs *k, const struct sy__mock_http_req *req);
+
+/* ---- OpenAI answers (openai.c) -------------------------------------------------------- */
+
+enum sy__mock_api {
+    SY__MOCK_API_CHAT = 0,
+    SY__MOCK_API_COMPLETION,
+};
+
+enum sy__mock_step {
+    SY__MOCK_STEP_ROLE = 0,  /* chat: delta {role, content ""} */
+    SY__MOCK_STEP_TOOL_HEAD, /* chat tool call: id, type, name, arguments "" */
+    SY__MOCK_STEP_CONTENT,   /* one piece of the content or of the tool arguments */
+    SY__MOCK_STEP_MALFORMED, /* "data: {not json" */
+    SY__MOCK_STEP_FINISH,    /* empty delta and finish_reason */
+    SY__MOCK_STEP_USAGE,     /* choices [] and usage, when include_usage */
+    SY__MOCK_STEP_DONE,      /* "data: [DONE]" and the last HTTP chunk */
+    SY__MOCK_STEP_END,       /* nothing left */
+};
+
+/* Everything needed to write one streamed answer, event by event, so that a long answer is
+ * never held in memory whole. The strings are owned: free with sy__mock_stream_dispose(). */
+struct sy__mock_stream {
+    enum sy__mock_api api;
+    bool is_tool_call;
+    bool has_usage; /* stream_options.include_usage */
+    bool is_malformed;
+    bool is_malformed_sent;
+    char id[40];
+    int64_t created;
+    char *model;
+    char *text; /* the content, or the tool call's arguments */
+    size_t text_len;
+    char *tool_name;
+    char *prefix; /* "data: {" and the members every event repeats, up to "choices" */
+    size_t prefix_len;
+    uint32_t prompt_tokens;
+    uint32_t completion_tokens;
+    uint32_t pieces;   /* content events in all */
+    bool is_by_chars;  /* pieces of equal length instead of one per word */
+    size_t text_chars; /* UTF-8 characters in text, when is_by_chars */
+    /* the cursor */
+    enum sy__mock_step next;
+    uint32_t pieces_sent;
+    size_t pos;           /* bytes of text sent */
+    size_t chars_sent;    /* characters of text sent, when is_by_chars */
+    uint32_t tokens_sent; /* words of text[0, pos) */
+};
+
+/* What the chat or completion endpoint decoded from a request body. Views into the body, or
+ * into `text` for decoded strings. */
+struct sy__mock_prompt {
+    struct sy_str model;
+    struct sy_str last_user_text;
+    struct sy_str tool_name; /* the first tool's function name; ptr NULL when no tools */
+    bool is_stream;
+    bool has_usage;
+    uint32_t prompt_tokens;
+};
+
+/* Decodes a chat completions body. Returns 0, or -1 and sets `*why` to a message for a 400.
+ * Decoded strings go to `text` (emptied first), which must outlive the use of `out`. */
+int sy__mock_openai_decode_chat(const char *body, size_t len, struct sy_buf *text,
+                                struct sy__mock_prompt *out, const char **why);
+
+/* Same for a legacy completions body ("prompt" instead of "messages"). */
+int sy__mock_openai_decode_completion(const char *body, size_t len, struct sy_buf *text,
+                                      struct sy__mock_prompt *out, const char **why);
+
+/* Sets up `s` for an answer (`text` is the content or the tool arguments; copied). */
+void sy__mock_stream_init(struct sy__mock_stream *s, enum sy__mock_api api, const char *id,
+                          int64_t created, struct sy_str model, struct sy_str text,
+                          struct sy_str tool_name, uint32_t prompt_tokens, uint32_t chunks);
+
+/* Appends the next event, framed as one HTTP chunk, to `out` and advances the cursor. Returns
+ * the step that was written. */
+enum sy__mock_step sy__mock_stream_emit(struct sy__mock_stream *s, struct sy_buf *out);
+
+void sy__mock_stream_dispose(struct sy__mock_stream *s);
+
+/* Appends the non-streamed chat completion. `tool_name.ptr` != NULL makes it a tool call whose
+ * arguments are `text`. */
+void sy__mock_openai_chat_body(struct sy_buf *out, const char *id, int64_t created,
+                               struct sy_str model, struct sy_str text, struct sy_str tool_name,
+                               uint32_t prompt_tokens, uint32_t completion_tokens);
+
+void sy__mock_openai_completion_body(struct sy_buf *out, const char *id, int64_t created,
+                                     struct sy_str model, struct sy_str text,
+                                     uint32_t prompt_tokens, uint32_t completion_tokens);
+
+/* Appends the tool arguments {"query":"<text>"} as compact JSON. */
+void sy__mock_openai_tool_arguments(struct sy_buf *out, struct sy_str text);
+
+struct json_t;
+
+/* An embeddings request, read with jansson: its inputs are arrays and numbers, not text. */
+struct sy__mock_embed_req {
+    struct json_t *root;
+    struct sy_str model; /* a view into `root`; ptr NULL when absent */
+};
+
+/* Parses an embeddings body. Returns 0, or -1 with `*why` set for a 400 (then nothing to
+ * dispose). Caller frees with sy__mock_openai_embed_dispose(). */
+int sy__mock_openai_decode_embeddings(const char *body, size_t len, struct sy__mock_embed_req *out,
+                                      const char **why);
+
+/* Appends the embeddings response for `req` answered as `model`. Returns 0 and sets
+ * `*prompt_tokens`, or -1 with `*why` set for a 400 and nothing appended. */
+int sy__mock_openai_embeddings_body(const struct sy__mock_embed_req *req, struct sy_str model,
+                                    struct sy_buf *out, uint32_t *prompt_tokens, const char **why);
+
+void sy__mock_openai_embed_dispose(struct sy__mock_embed_req *req);
+
+/* Appends {"error":{"message","type","param","code"}}. */
+void sy__mock_openai_error_body(struct sy_buf *out, int status, const char *message);
+
+/* Fills `out[dims]` with the unit vector for `len` bytes of input. */
+void sy__mock_embedding_vector(const void *input, size_t len, float *out, size_t dims);
+
+/* ---- Ledger (ledger.c) ---------------------------------------------------------------- */
+
+#define SY__MOCK_LEDGER_CAP 100000u
+
+enum sy__mock_outcome {
+    SY__MOCK_OUTCOME_OK = 0,
+    SY__MOCK_OUTCOME_ERROR,
+    SY__MOCK_OUTCOME_RESET,
+    SY__MOCK_OUTCOME_CLIENT_CLOSED,
+    SY__MOCK_OUTCOME_MALFORMED,
+    SY__MOCK_OUTCOME_COUNT
+};
+
+struct sy__mock_ledger_entry {
+    uint64_t seq;
+    char *tail; /* the entry's JSON from "path" to the closing brace */
+    uint32_t status;
+    uint32_t prompt_tokens;
+    uint32_t completion_tokens;
+    enum sy__mock_outcome outcome;
+};
+
+/* Shared by every thread of one provider, behind `mu`. */
+struct sy__mock_ledger {
+    pthread_mutex_t mu;
+    struct sy__mock_ledger_entry *ring; /* grows up to SY__MOCK_LEDGER_CAP */
+    size_t cap;
+    size_t head; /* the oldest entry */
+    size_t count;
+    uint64_t next_seq;
+    uint64_t total_requests; /* including dropped entries */
+    uint64_t total_prompt_tokens;
+    uint64_t total_completion_tokens;
+    uint64_t dropped;
+};
+
+void sy__mock_ledger_init(struct sy__mock_ledger *l);
+void sy__mock_ledger_dispose(struct sy__mock_ledger *l);
+
+/* Records one finished request. Takes ownership of `tail` (from sy__mock_ledger_tail()). Any
+ * thread. */
+void sy__mock_ledger_record(struct sy__mock_ledger *l, char *tail, uint32_t status,
+                            enum sy__mock_outcome outcome, uint32_t prompt_tokens,
+                            uint32_t completion_tokens);
+
+/* Appends GET /mock/ledger's body. Any thread. */
+void sy__mock_ledger_render(struct sy__mock_ledger *l, struct sy_buf *out);
+
+/* Clears entries and totals; seq restarts at 1. Any thread. */
+void sy__mock_ledger_reset(struct sy__mock_ledger *l);
+
+/* Returns the malloc'd JSON tail of an entry for `req`: path, model (NULL ptr = null), stream,
+ * authorization, api_key and the x-* headers. */
+char *sy__mock_ledger_tail(const struct sy__mock_http_req *req, struct sy_str model,
+                           bool is_stream);
+
+/* ---- Plans (api.c) -------------------------------------------------------------------- */
+
+/* State shared by the threads of one provider. */
+struct sy__mock_shared {
+    struct sy__mock_ledger ledger;
+    uint64_t next_id; /* atomic: the n of "chatcmpl-mock-<n>" */
+};
+
+/* The complete answer to one request, decided before the first byte is sent. server.c
+ * carries it out; nothing in it refers to the request's buffer. */
+struct sy__mock_plan {
+    uint32_t status;
+    enum sy__mock_outcome outcome; /* when it runs to the end: OK, ERROR or MALFORMED */
+    bool is_stream;
+    bool closes;                 /* "connection: close": close once it is sent */
+    struct sy__mock_knobs knobs; /* the delays and faults; content is not used any more */
+    struct sy_buf head;          /* status line and headers, through the blank line */
+    struct sy_buf body;          /* the whole body, when not streamed */
+    struct sy__mock_stream stream;
+    uint32_t prompt_tokens;
+    uint32_t completion_tokens; /* counted only when the whole body was sent */
+    char *ledger_tail;          /* NULL: not recorded (/health, /mock/...) */
+};
+
+/* Buffers a worker reuses while it decides answers. */
+struct sy__mock_scratch {
+    struct sy_buf text;  /* strings decoded from the body */
+    struct sy_buf reply; /* the reply text or the tool arguments */
+};
+
+/* Decides the answer to `req` into `plan`, whose buffers are reused (emptied first) and whose
+ * stream and tail must have been released. `now_s` is the `created` timestamp. */
+void sy__mock_plan_request(struct sy__mock_shared *sh, const struct sy__mock_http_req *req,
+                           int64_t now_s, struct sy__mock_plan *plan,
+                           struct sy__mock_scratch *scratch);
+
+/* Decides the answer to a request that could not be parsed: `status` 400, 413 or 431, then
+ * close. `req` may be partly filled (head_len 0) or NULL. */
+void sy__mock_plan_bad_request(const struct sy__mock_http_req *req, uint32_t status,
+                               struct sy__mock_plan *plan);
+
+/* Frees what the plan owns besides its buffers: the stream and the ledger tail. */
+void sy__mock_plan_release(struct sy__mock_plan *plan);
+
+#endif
