@@ -98,7 +98,7 @@ static void answer_knob_status(struct sy__mock_plan *plan)
 {
     char message[32];
 
-    snprintf(message, sizeof(message), "mock error %u", (unsigned)plan->knobs.status);
+    (void)snprintf(message, sizeof(message), "mock error %u", (unsigned)plan->knobs.status);
     answer_error(plan, plan->knobs.status, message);
 }
 

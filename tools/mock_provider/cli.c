@@ -13,11 +13,11 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: switchyard mock-provider [--host H] [--port N] [--threads N]\n"
-          "  --host H     address to listen on (default 127.0.0.1)\n"
-          "  --port N     port, 0 for any free one (default 8081)\n"
-          "  --threads N  event-loop threads (default: one per CPU, at most 8)\n",
-          f);
+    (void)fputs("usage: switchyard mock-provider [--host H] [--port N] [--threads N]\n"
+                "  --host H     address to listen on (default 127.0.0.1)\n"
+                "  --port N     port, 0 for any free one (default 8081)\n"
+                "  --threads N  event-loop threads (default: one per CPU, at most 8)\n",
+                f);
 }
 
 /* Parses a decimal number from `min` to `max`. Returns 0 or -1. */
@@ -42,7 +42,7 @@ static const char *option(int argc, char **argv, int *i, const char *name, int *
 {
     size_t n = strlen(name);
 
-    if (strncmp(argv[*i], name, n) != 0)
+    if (argv[*i] == NULL || strncmp(argv[*i], name, n) != 0)
         return NULL;
     if (argv[*i][n] == '=')
         return argv[*i] + n + 1;
@@ -84,7 +84,7 @@ int sy_mock_provider_main(int argc, char **argv)
         if ((v = option(argc, argv, &i, "--threads", &missing)) != NULL &&
             parse_number(v, 1, 64, &threads) == 0)
             continue;
-        fprintf(stderr, "mock-provider: bad argument '%s'\n", argv[i]);
+        (void)fprintf(stderr, "mock-provider: bad argument '%s'\n", argv[i]);
         usage(stderr);
         return 2;
     }
@@ -99,10 +99,10 @@ int sy_mock_provider_main(int argc, char **argv)
         return 1;
     }
     if (strchr(host, ':') != NULL)
-        printf("mock-provider listening on http://[%s]:%u\n", host, (unsigned)bound);
+        (void)printf("mock-provider listening on http://[%s]:%u\n", host, (unsigned)bound);
     else
-        printf("mock-provider listening on http://%s:%u\n", host, (unsigned)bound);
-    fflush(stdout);
+        (void)printf("mock-provider listening on http://%s:%u\n", host, (unsigned)bound);
+    (void)fflush(stdout);
     while (sigwait(&set, &sig) != 0)
         ;
     sy_mock_provider_stop(mp);

@@ -526,13 +526,13 @@ bool sy__mock_json_next_item(struct sy__mock_jiter *it, struct sy__mock_jval *va
 static bool key_is(const struct sy__mock_jval *key, const char *lit, size_t lit_len)
 {
     if (!key->has_escapes)
-        return key->len == lit_len && memcmp(key->ptr, lit, lit_len) == 0;
+        return key->len == lit_len && (lit_len == 0 || memcmp(key->ptr, lit, lit_len) == 0);
 
     struct sy_buf tmp = {0};
     bool eq;
 
     sy__mock_json_decode(key, &tmp);
-    eq = tmp.len == lit_len && memcmp(tmp.ptr, lit, lit_len) == 0;
+    eq = tmp.len == lit_len && (lit_len == 0 || memcmp(tmp.ptr, lit, lit_len) == 0);
     sy_buf_dispose(&tmp);
     return eq;
 }

@@ -172,7 +172,7 @@ char *sy__mock_ledger_tail(const struct sy__mock_http_req *req, struct sy_str mo
             continue;
         for (size_t k = 0; k < name.len; k++) {
             char c = name.ptr[k];
-            lower[k] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+            lower[k] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
         }
         if (!is_first)
             LIT(&out, ",");

@@ -19,8 +19,8 @@
 
 /* ---- HTTP/1.1 request parser (http1.c) ------------------------------------------------ */
 
-#define SY__MOCK_MAX_HEAD_BYTES (64 * 1024)
-#define SY__MOCK_MAX_BODY_BYTES (16 * 1024 * 1024)
+#define SY__MOCK_MAX_HEAD_BYTES ((size_t)64 * 1024)
+#define SY__MOCK_MAX_BODY_BYTES ((size_t)16 * 1024 * 1024)
 #define SY__MOCK_MAX_HEADERS    128
 /* Chunked framing is not counted in the body limit, but the buffered raw request is capped. */
 #define SY__MOCK_MAX_RAW_BYTES (SY__MOCK_MAX_HEAD_BYTES + 2 * SY__MOCK_MAX_BODY_BYTES)

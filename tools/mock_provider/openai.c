@@ -256,7 +256,7 @@ void sy__mock_stream_init(struct sy__mock_stream *s, enum sy__mock_api api, cons
     memset(s, 0, sizeof(*s));
     s->api = api;
     s->is_tool_call = tool_name.ptr != NULL;
-    snprintf(s->id, sizeof(s->id), "%s", id);
+    (void)snprintf(s->id, sizeof(s->id), "%s", id);
     s->created = created;
     s->model = sy_xstrndup(model.ptr != NULL ? model.ptr : "", model.len);
     s->text = sy_xstrndup(text.ptr != NULL ? text.ptr : "", text.len);
@@ -701,8 +701,8 @@ static void base64_append(struct sy_buf *out, const unsigned char *p, size_t len
             v |= p[i + 2];
         q[0] = abc[(v >> 18) & 63];
         q[1] = abc[(v >> 12) & 63];
-        q[2] = i + 1 < len ? abc[(v >> 6) & 63] : '=';
-        q[3] = i + 2 < len ? abc[v & 63] : '=';
+        q[2] = (char)(i + 1 < len ? abc[(v >> 6) & 63] : '=');
+        q[3] = (char)(i + 2 < len ? abc[v & 63] : '=');
         sy__mock_put(out, q, 4);
     }
 }

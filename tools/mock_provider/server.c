@@ -30,11 +30,11 @@
 #include "mock_provider/mock_provider_int.h"
 
 #define MAX_THREADS 64
-#define SLAB_BYTES  (64 * 1024)
+#define SLAB_BYTES  ((size_t)64 * 1024)
 /* Stream events are batched into writes of about this size. */
-#define WRITE_BATCH_BYTES (64 * 1024)
+#define WRITE_BATCH_BYTES ((size_t)64 * 1024)
 /* Above this many queued bytes a connection stops producing until the client reads. */
-#define MAX_QUEUED_BYTES (1024 * 1024)
+#define MAX_QUEUED_BYTES ((size_t)1024 * 1024)
 /* How long a closing connection waits for the client to finish sending, so that unread input
  * does not turn the close into a reset that destroys the error answer. */
 #define LINGER_MS 2000
@@ -304,7 +304,9 @@ static void close_after_answer(struct conn *c)
     arm_timer(c, LINGER_MS, on_linger_timeout);
 }
 
-/* The answer under way is complete: free it and go on with the next request. */
+/* The answer under way is complete: free it and go on with the next request. From inside
+ * drain() (an answer that needed no wait), drain()'s own loop goes on instead, so the cycle
+ * drain() -> start_plan() -> pump() -> end_active() -> drain() is never more than one deep. */
 static void end_active(struct conn *c)
 {
     bool closes = c->active->plan.closes;
@@ -809,10 +811,14 @@ int sy_mock_provider_start(const char *host, uint16_t port, unsigned threads,
             goto out;
         if (port == 0) {
             /* The first socket picks the ephemeral port; the others join it. */
-            struct sockaddr_storage got;
+            struct sockaddr_storage got = {0};
             socklen_t got_len = sizeof(got);
 
-            getsockname(fd, (struct sockaddr *)&got, &got_len);
+            if (getsockname(fd, (struct sockaddr *)&got, &got_len) == -1) {
+                sy_log_error("mock-provider: getsockname: %s", strerror(errno));
+                close(fd);
+                goto out;
+            }
             port = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port
                                                    : ((struct sockaddr_in *)&got)->sin_port);
         }

@@ -109,7 +109,7 @@ static void read_response(int fd, struct sy_buf *in, struct response *r)
         assert_true(read_more(fd, in, &r->was_reset));
     head_len = (size_t)(end - in->ptr) + 4;
     r->head = strndup(in->ptr, head_len);
-    r->status = atoi(in->ptr + 9);
+    r->status = (int)strtol(in->ptr + 9, NULL, 10);
     pos = head_len;
     if ((v = find_header(r->head, "transfer-encoding", &hlen)) != NULL) {
         for (;;) {
