@@ -64,6 +64,11 @@ static void status_line(struct sy_buf *head, uint32_t status)
     LIT(head, "\r\n");
 }
 
+void sy__mock_status_line(struct sy_buf *head, uint32_t status)
+{
+    status_line(head, status);
+}
+
 /* Writes the head of a non-streamed answer whose body is complete. */
 static void finish_head(struct sy__mock_plan *plan, const char *content_type)
 {
@@ -387,6 +392,8 @@ void sy__mock_plan_request(struct sy__mock_shared *sh, const struct sy__mock_htt
     if (sy_str_eq_c(path, "/mock/reset") && is_post) {
         sy__mock_ledger_reset(&sh->ledger);
         __atomic_store_n(&sh->next_id, 1, __ATOMIC_RELAXED);
+        if (sh->formats != NULL)
+            sy__mock_formats_reset(sh->formats);
         LIT(&plan->body, "{\"ok\":true}");
         answer_json(plan);
         return;
@@ -423,6 +430,9 @@ void sy__mock_plan_request(struct sy__mock_shared *sh, const struct sy__mock_htt
         plan_models(req, plan, (struct sy_str){path.ptr + 11, path.len - 11});
         return;
     }
+    /* Anthropic, Gemini, Vertex, Bedrock and /token: only paths no OpenAI route took. */
+    if (sy__mock_plan_provider(sh, req, now_s, plan))
+        return;
     not_found(req, plan,
               "unknown URL: the mock serves /v1/chat/completions, /v1/completions, "
               "/v1/embeddings and /v1/models");
@@ -445,6 +455,7 @@ void sy__mock_plan_bad_request(const struct sy__mock_http_req *req, uint32_t sta
 
 void sy__mock_plan_release(struct sy__mock_plan *plan)
 {
+    sy__mock_script_free(plan->stream.script);
     sy__mock_stream_dispose(&plan->stream);
     free(plan->ledger_tail);
     plan->ledger_tail = NULL;

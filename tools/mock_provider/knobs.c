@@ -18,6 +18,7 @@ enum knob {
     KNOB_MALFORMED,
     KNOB_CONTENT,
     KNOB_TOOL_CALL,
+    KNOB_SAFETY,
     KNOB_COUNT
 };
 
@@ -36,6 +37,7 @@ static const struct {
     [KNOB_MALFORMED]   = {"malformed", "malformed"},
     [KNOB_CONTENT]     = {"content", "content"},
     [KNOB_TOOL_CALL]   = {"tool-call", "tool_call"},
+    [KNOB_SAFETY]      = {"safety", "safety"},
 };
 
 /* clang-format on */
@@ -125,6 +127,10 @@ static void apply(struct sy__mock_knobs *k, enum knob which, struct sy_str v)
     case KNOB_TOOL_CALL:
         if (parse_flag(v, &flag) == 0)
             k->is_tool_call = flag;
+        break;
+    case KNOB_SAFETY:
+        if (parse_flag(v, &flag) == 0)
+            k->is_safety = flag;
         break;
     case KNOB_CONTENT:
         k->content = v;

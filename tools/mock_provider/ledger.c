@@ -12,6 +12,9 @@
 
 #define LIT(buf, lit) SY__MOCK_PUT_LIT((buf), (lit))
 
+/* How the tail of a POST /token entry begins: those are counted apart. */
+#define TOKEN_TAIL "\"path\":\"/token\","
+
 static const char *const outcome_names[SY__MOCK_OUTCOME_COUNT] = {
     [SY__MOCK_OUTCOME_OK] = "ok",
     [SY__MOCK_OUTCOME_ERROR] = "error",
@@ -84,6 +87,8 @@ void sy__mock_ledger_record(struct sy__mock_ledger *l, char *tail, uint32_t stat
     };
     l->count++;
     l->total_requests++;
+    if (strncmp(tail, TOKEN_TAIL, sizeof(TOKEN_TAIL) - 1) == 0)
+        l->total_token_requests++;
     l->total_prompt_tokens += prompt_tokens;
     l->total_completion_tokens += completion_tokens;
     pthread_mutex_unlock(&l->mu);
@@ -118,6 +123,8 @@ void sy__mock_ledger_render(struct sy__mock_ledger *l, struct sy_buf *out)
     sy__mock_buf_u64(out, l->total_prompt_tokens);
     LIT(out, ",\"completion_tokens\":");
     sy__mock_buf_u64(out, l->total_completion_tokens);
+    LIT(out, ",\"token_requests\":");
+    sy__mock_buf_u64(out, l->total_token_requests);
     LIT(out, ",\"dropped\":");
     sy__mock_buf_u64(out, l->dropped);
     LIT(out, "}}");
@@ -130,6 +137,7 @@ void sy__mock_ledger_reset(struct sy__mock_ledger *l)
     free_entries(l);
     l->next_seq = 1;
     l->total_requests = l->total_prompt_tokens = l->total_completion_tokens = l->dropped = 0;
+    l->total_token_requests = 0;
     pthread_mutex_unlock(&l->mu);
 }
 
@@ -143,7 +151,14 @@ static void quote_or_null(struct sy_buf *out, struct sy_str s)
 
 char *sy__mock_ledger_tail(const struct sy__mock_http_req *req, struct sy_str model, bool is_stream)
 {
+    return sy__mock_ledger_tail_key(req, model, is_stream, SY_STR_NULL);
+}
+
+char *sy__mock_ledger_tail_key(const struct sy__mock_http_req *req, struct sy_str model,
+                               bool is_stream, struct sy_str goog_key)
+{
     struct sy_buf out = {0};
+    struct sy_str x_api_key = SY_STR_NULL, x_goog_api_key = goog_key;
     bool is_first = true;
 
     LIT(&out, "\"path\":");
@@ -170,6 +185,11 @@ char *sy__mock_ledger_tail(const struct sy__mock_http_req *req, struct sy_str mo
             is_repeated |= sy_str_eq_nocase(req->headers[j].name, name);
         if (is_repeated)
             continue;
+        /* The other providers' key headers are x-* too: picked up on the way. */
+        if (name.len == 9 && strncasecmp(name.ptr, "x-api-key", 9) == 0)
+            x_api_key = req->headers[i].value;
+        else if (name.len == 14 && strncasecmp(name.ptr, "x-goog-api-key", 14) == 0)
+            x_goog_api_key = req->headers[i].value;
         for (size_t k = 0; k < name.len; k++) {
             char c = name.ptr[k];
             lower[k] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
@@ -181,6 +201,10 @@ char *sy__mock_ledger_tail(const struct sy__mock_http_req *req, struct sy_str mo
         LIT(&out, ":");
         sy__mock_json_quote(&out, req->headers[i].value.ptr, req->headers[i].value.len);
     }
-    LIT(&out, "}}");
+    LIT(&out, "},\"x_api_key\":");
+    quote_or_null(&out, x_api_key);
+    LIT(&out, ",\"x_goog_api_key\":");
+    quote_or_null(&out, x_goog_api_key);
+    LIT(&out, "}");
     return out.ptr;
 }

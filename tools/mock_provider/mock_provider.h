@@ -17,6 +17,12 @@
  *   GET  /mock/ledger        every finished request, oldest first, and totals
  *   POST /mock/reset         clears the ledger and restarts ids at 1
  *   GET  /health             200 "ok"
+ * and the other providers' formats, with the same knobs and ledger:
+ *   POST /v1/messages, /v1/messages/count_tokens                         (Anthropic)
+ *   POST /v1beta/models/{m}:generateContent, :streamGenerateContent      (Gemini)
+ *   POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:... (Vertex)
+ *   POST /token                                    (Google OAuth, JWT bearer grant, for Vertex)
+ *   POST /model/{id}/converse, /model/{id}/converse-stream               (Bedrock, SigV4)
  *
  * Answers. Chat content is "mock: " + the text of the last user message (text parts of an
  * array content joined with one space). prompt_tokens = words in every message's text + 3 per
@@ -62,6 +68,20 @@ struct sy_mock_provider;
  * with sy_mock_provider_stop(). */
 int sy_mock_provider_start(const char *host, uint16_t port, unsigned threads,
                            struct sy_mock_provider **out, uint16_t *bound_port);
+
+/* Credentials the other providers' formats check (docs/mock-provider.md). Strings are copied. */
+struct sy_mock_provider_auth {
+    const char *vertex_public_key_pem; /* verifies the JWTs POST /token takes; NULL: refuse all */
+    const char *aws_access_key_id;     /* Bedrock SigV4; NULL: every Bedrock request gets 403 */
+    const char *aws_secret_access_key;
+    uint32_t token_ttl_s; /* lifetime of the access tokens /token issues; 0 means 3600 */
+};
+
+/* sy_mock_provider_start() with credentials (`auth` may be NULL). Also fails, logged, when the
+ * public key is not a PEM public key. */
+int sy_mock_provider_start_with_auth(const char *host, uint16_t port, unsigned threads,
+                                     const struct sy_mock_provider_auth *auth,
+                                     struct sy_mock_provider **out, uint16_t *bound_port);
 
 /* Stops the threads, closes every socket (requests in flight are dropped unrecorded) and frees
  * `mp`. NULL is allowed. Not from one of the provider's own threads. */

@@ -163,6 +163,7 @@ struct sy__mock_knobs {
     int64_t reset_after; /* -1 = never */
     bool is_malformed;
     bool is_tool_call;
+    bool is_safety;        /* Gemini: finishReason "SAFETY" and no text */
     struct sy_str content; /* ptr NULL = echo the prompt */
 };
 
@@ -193,8 +194,11 @@ enum sy__mock_step {
     SY__MOCK_STEP_END,       /* nothing left */
 };
 
+struct sy__mock_script;
+
 /* Everything needed to write one streamed answer, event by event, so that a long answer is
- * never held in memory whole. The strings are owned: free with sy__mock_stream_dispose(). */
+ * never held in memory whole. The strings are owned: free with sy__mock_stream_dispose().
+ * The other providers' formats fill `script` instead (see script.c) and nothing else. */
 struct sy__mock_stream {
     enum sy__mock_api api;
     bool is_tool_call;
@@ -217,9 +221,10 @@ struct sy__mock_stream {
     /* the cursor */
     enum sy__mock_step next;
     uint32_t pieces_sent;
-    size_t pos;           /* bytes of text sent */
-    size_t chars_sent;    /* characters of text sent, when is_by_chars */
-    uint32_t tokens_sent; /* words of text[0, pos) */
+    size_t pos;                     /* bytes of text sent */
+    size_t chars_sent;              /* characters of text sent, when is_by_chars */
+    uint32_t tokens_sent;           /* words of text[0, pos) */
+    struct sy__mock_script *script; /* owned; freed by sy__mock_plan_release() */
 };
 
 /* What the chat or completion endpoint decoded from a request body. Views into the body, or
@@ -325,6 +330,7 @@ struct sy__mock_ledger {
     uint64_t total_requests; /* including dropped entries */
     uint64_t total_prompt_tokens;
     uint64_t total_completion_tokens;
+    uint64_t total_token_requests; /* POST /token (the fake OAuth endpoint) */
     uint64_t dropped;
 };
 
@@ -344,16 +350,24 @@ void sy__mock_ledger_render(struct sy__mock_ledger *l, struct sy_buf *out);
 void sy__mock_ledger_reset(struct sy__mock_ledger *l);
 
 /* Returns the malloc'd JSON tail of an entry for `req`: path, model (NULL ptr = null), stream,
- * authorization, api_key and the x-* headers. */
+ * authorization, api_key, the x-* headers, x_api_key and x_goog_api_key. */
 char *sy__mock_ledger_tail(const struct sy__mock_http_req *req, struct sy_str model,
                            bool is_stream);
 
+/* The same, with `goog_key` (a Gemini key= query parameter) as x_goog_api_key when the request
+ * has no x-goog-api-key header. */
+char *sy__mock_ledger_tail_key(const struct sy__mock_http_req *req, struct sy_str model,
+                               bool is_stream, struct sy_str goog_key);
+
 /* ---- Plans (api.c) -------------------------------------------------------------------- */
+
+struct sy__mock_formats;
 
 /* State shared by the threads of one provider. */
 struct sy__mock_shared {
     struct sy__mock_ledger ledger;
-    uint64_t next_id; /* atomic: the n of "chatcmpl-mock-<n>" */
+    uint64_t next_id;                 /* atomic: the n of "chatcmpl-mock-<n>" */
+    struct sy__mock_formats *formats; /* the other providers' state (providers.c); may be NULL */
 };
 
 /* The complete answer to one request, decided before the first byte is sent. server.c
@@ -391,5 +405,198 @@ void sy__mock_plan_bad_request(const struct sy__mock_http_req *req, uint32_t sta
 
 /* Frees what the plan owns besides its buffers: the stream and the ledger tail. */
 void sy__mock_plan_release(struct sy__mock_plan *plan);
+
+/* ---- The other providers' formats --------------------------------------------------------
+ *
+ * Anthropic Messages (anthropic.c), Gemini and Vertex generateContent (gemini.c) and Bedrock
+ * Converse (bedrock.c), with the credentials they check: AWS SigV4 (sigv4.c) and the fake
+ * OAuth token endpoint that Vertex tokens come from (oauth.c). providers.c routes to them and
+ * keeps their shared state. None of it is on the OpenAI path: the router reaches it only for
+ * paths that no OpenAI route takes. Request bodies are read with jansson (these formats are
+ * not what the benchmarks measure). */
+
+/* A stream decided whole in advance: its bytes, cut into steps that server.c paces exactly
+ * like the OpenAI stream's (ROLE: what comes before any content, after ttft; CONTENT: one
+ * counted piece; MALFORMED; FINISH: everything after the content). A step goes out as one
+ * HTTP chunk, and the last chunk follows the last step. */
+struct sy__mock_script_step {
+    enum sy__mock_step kind;
+    uint32_t tokens; /* words of content the step sends */
+    size_t off;
+    size_t len;
+};
+
+struct sy__mock_script {
+    struct sy_buf bytes;
+    struct sy__mock_script_step *steps;
+    size_t count;
+    size_t cap;
+    size_t mark;      /* bytes[mark, len) belong to the step not yet closed */
+    size_t next;      /* the step to send next */
+    bool has_role;    /* the first step is a ROLE step: ttft applies to it, not to the content */
+    bool has_content; /* a CONTENT step was closed */
+};
+
+/* Returns an empty script. Caller frees with sy__mock_script_free() unless it is attached. */
+struct sy__mock_script *sy__mock_script_new(void);
+
+/* Closes the bytes appended since the last step as a step of `kind`. */
+void sy__mock_script_step(struct sy__mock_script *sc, enum sy__mock_step kind, uint32_t tokens);
+
+/* Hands `sc` over to `s` (zeroed first): the stream sends its steps in order. */
+void sy__mock_script_attach(struct sy__mock_stream *s, struct sy__mock_script *sc);
+
+/* Appends the next step, framed as one HTTP chunk, to `out` and advances. Returns its kind. */
+enum sy__mock_step sy__mock_script_emit(struct sy__mock_stream *s, struct sy_buf *out);
+
+void sy__mock_script_free(struct sy__mock_script *sc);
+
+/* Cuts a text into the content pieces of a stream: one per word with the whitespace after it
+ * (as openai.c does), or `chunks` > 0 pieces of about equal length, never inside a UTF-8
+ * character. `words` counts the words a piece completes, so the pieces add up to the text's. */
+struct sy__mock_pieces {
+    const char *text;
+    size_t len;
+    size_t pos;
+    size_t chars;      /* characters in text, when is_by_chars */
+    size_t chars_done; /* characters before pos, when is_by_chars */
+    uint32_t count;
+    uint32_t done;
+    bool is_by_chars;
+};
+
+void sy__mock_pieces_init(struct sy__mock_pieces *p, struct sy_str text, uint32_t chunks);
+bool sy__mock_pieces_next(struct sy__mock_pieces *p, struct sy_str *piece, uint32_t *words);
+
+/* Appends the lower-case hex SHA-256 of `len` bytes. */
+void sy__mock_sha256_hex(struct sy_buf *out, const void *data, size_t len);
+
+#define SY__MOCK_PREFIX_SLOTS 4096
+
+struct evp_pkey_st;
+struct sy_mock_provider_auth;
+
+/* What the other formats share between the threads of one provider. */
+struct sy__mock_formats {
+    /* Set before the threads start and only read after. */
+    struct evp_pkey_st *vertex_key; /* NULL: every JWT is refused */
+    char *aws_access_key_id;        /* NULL: every Bedrock request is refused */
+    char *aws_secret_access_key;
+    uint32_t token_ttl_s;
+    /* Behind `mu`. */
+    pthread_mutex_t mu;
+    uint64_t prefixes[SY__MOCK_PREFIX_SLOTS]; /* prompt-cache prefixes seen; 0 is empty */
+    size_t prefix_count;
+    int64_t *token_expiry; /* [n - 1]: when access token "ya29.mock-<n>" expires (unix s) */
+    size_t token_count;
+    size_t token_cap;
+};
+
+/* Sets up the state with `auth` (NULL: no credentials, every Vertex and Bedrock request is
+ * refused). Returns 0 and sets `*out`, or logs why (a key that is not PEM) and returns -1. */
+int sy__mock_formats_new(const struct sy_mock_provider_auth *auth, struct sy__mock_formats **out);
+
+void sy__mock_formats_free(struct sy__mock_formats *f);
+
+/* Forgets the prompt-cache prefixes (POST /mock/reset). Issued tokens stay valid. */
+void sy__mock_formats_reset(struct sy__mock_formats *f);
+
+/* True when prefix hash `h` was seen; adds it when `is_added`. */
+bool sy__mock_prefix_check(struct sy__mock_formats *f, uint64_t h, bool is_added);
+
+/* Issues an access token valid until `expires_at`. Returns its number n. */
+uint64_t sy__mock_token_issue(struct sy__mock_formats *f, int64_t expires_at);
+
+/* True when `authorization` is "Bearer ya29.mock-<n>" for an issued token not expired. */
+bool sy__mock_token_is_valid(struct sy__mock_formats *f, struct sy_str authorization,
+                             int64_t now_s);
+
+/* Decides the answer to `req` when its path belongs to one of the other formats. Returns
+ * false, with `plan` untouched, when it does not. */
+bool sy__mock_plan_provider(struct sy__mock_shared *sh, const struct sy__mock_http_req *req,
+                            int64_t now_s, struct sy__mock_plan *plan);
+
+/* Appends the status line (api.c). */
+void sy__mock_status_line(struct sy_buf *head, uint32_t status);
+
+/* Writes the head of the non-streamed answer in plan->body with plan->status: content-type,
+ * content-length, `extra` (header lines, each ending in CRLF; NULL for none), retry-after: 1
+ * on a 429 and connection: close when the plan closes. */
+void sy__mock_plan_head(struct sy__mock_plan *plan, const char *content_type, const char *extra);
+
+/* Writes the head of a streamed answer (200, chunked) and attaches `sc` to the plan. */
+void sy__mock_plan_stream(struct sy__mock_plan *plan, const char *content_type, const char *extra,
+                          struct sy__mock_script *sc);
+
+/* Reads the knobs: the model suffix, then the x-mock-* headers, which win. Returns the model
+ * without its suffix. */
+struct sy_str sy__mock_plan_knobs(struct sy__mock_plan *plan, const struct sy__mock_http_req *req,
+                                  struct sy_str model);
+
+/* True when `s` contains `needle` (ASCII, without case). */
+bool sy__mock_contains_nocase(struct sy_str s, const char *needle);
+
+/* Anthropic Messages: POST /v1/messages, or /v1/messages/count_tokens when `is_count`. */
+void sy__mock_anthropic_plan(struct sy__mock_shared *sh, const struct sy__mock_http_req *req,
+                             int64_t now_s, struct sy__mock_plan *plan, bool is_count);
+
+/* Appends "sig-" and the hex SHA-256 of a thinking text: the signature the mock gives and
+ * checks. */
+void sy__mock_anthropic_signature(struct sy_buf *out, const char *thinking, size_t len);
+
+/* Gemini (x-goog-api-key or key=) or, when `is_vertex`, Vertex (a bearer token from /token):
+ * generateContent, or streamGenerateContent when `is_stream`. `model` is from the path, still
+ * percent-encoded. */
+void sy__mock_gemini_plan(struct sy__mock_shared *sh, const struct sy__mock_http_req *req,
+                          int64_t now_s, struct sy__mock_plan *plan, struct sy_str model,
+                          bool is_stream, bool is_vertex);
+
+/* Appends "gsig-" and the hex SHA-256 of a function call: its name, a newline and its args as
+ * compact JSON with sorted keys. */
+void sy__mock_gemini_signature(struct sy_buf *out, struct json_t *call);
+
+/* Bedrock Converse (or ConverseStream when `is_stream`) of `model_id`, still percent-encoded. */
+void sy__mock_bedrock_plan(struct sy__mock_shared *sh, const struct sy__mock_http_req *req,
+                           int64_t now_s, struct sy__mock_plan *plan, struct sy_str model_id,
+                           bool is_stream);
+
+/* One header of an event-stream frame; every value the mock sends is a string (type 7). */
+struct sy__mock_es_header {
+    const char *name;
+    const char *value;
+};
+
+/* Appends one application/vnd.amazon.eventstream frame. `is_crc_bad` spoils the message CRC
+ * (the malformed knob). */
+void sy__mock_eventstream_frame(struct sy_buf *out, const struct sy__mock_es_header *headers,
+                                size_t count, const char *payload, size_t len, bool is_crc_bad);
+
+enum sy__mock_sigv4 {
+    SY__MOCK_SIGV4_OK = 0,
+    SY__MOCK_SIGV4_MISSING,     /* no Authorization header */
+    SY__MOCK_SIGV4_MALFORMED,   /* not AWS4-HMAC-SHA256 Credential=, SignedHeaders=, Signature= */
+    SY__MOCK_SIGV4_UNKNOWN_KEY, /* another access key id, or none configured */
+    SY__MOCK_SIGV4_SCOPE,       /* another service, or a scope date not the x-amz-date's */
+    SY__MOCK_SIGV4_EXPIRED,     /* x-amz-date more than 5 minutes away from now */
+    SY__MOCK_SIGV4_BODY_HASH,   /* x-amz-content-sha256 is not the body's */
+    SY__MOCK_SIGV4_MISMATCH,    /* the signature is not the one computed */
+};
+
+/* Verifies the SigV4 signature of `req` (header form) for `service` against the credentials
+ * (access_key_id NULL: none). The region is the one in the credential scope. When `canonical`
+ * is not NULL the canonical request and the string to sign are appended to it (tests). */
+enum sy__mock_sigv4 sy__mock_sigv4_verify(const struct sy__mock_http_req *req,
+                                          const char *access_key_id, const char *secret,
+                                          const char *service, int64_t now_s,
+                                          struct sy_buf *canonical);
+
+/* POST /token: the OAuth 2 JWT bearer grant of a Google service account. */
+void sy__mock_oauth_plan(struct sy__mock_shared *sh, const struct sy__mock_http_req *req,
+                         int64_t now_s, struct sy__mock_plan *plan);
+
+/* Checks a service-account assertion: RS256 under `key`, iss, aud ending in "/token", a scope
+ * with cloud-platform, iat not in the future and exp after now, at most an hour after iat.
+ * Returns NULL when it is valid, else why. */
+const char *sy__mock_jwt_check(struct evp_pkey_st *key, struct sy_str jwt, int64_t now_s);
 
 #endif

@@ -324,7 +324,8 @@ static void end_active(struct conn *c)
 static uint32_t delay_before(const struct active *a, enum sy__mock_step step)
 {
     const struct sy__mock_knobs *k = &a->plan.knobs;
-    bool has_role = a->plan.stream.api == SY__MOCK_API_CHAT;
+    bool has_role = a->plan.stream.script != NULL ? a->plan.stream.script->has_role
+                                                  : a->plan.stream.api == SY__MOCK_API_CHAT;
     uint32_t d = 0;
 
     switch (step) {
@@ -397,7 +398,10 @@ static void pump(struct conn *c)
             return;
         }
         a->is_delay_done = false;
-        sy__mock_stream_emit(s, out);
+        if (s->script != NULL)
+            sy__mock_script_emit(s, out); /* the other providers' formats */
+        else
+            sy__mock_stream_emit(s, out);
         if (step == SY__MOCK_STEP_CONTENT)
             a->content_sent++;
         if (out->len >= WRITE_BATCH_BYTES) {
@@ -749,6 +753,7 @@ static void provider_free(struct sy_mock_provider *mp)
     for (unsigned i = 0; i < mp->worker_count; i++)
         worker_dispose(&mp->workers[i]);
     sy__mock_ledger_dispose(&mp->shared.ledger);
+    sy__mock_formats_free(mp->shared.formats);
     free(mp->workers);
     free(mp);
 }
@@ -778,6 +783,13 @@ static int start_threads(struct sy_mock_provider *mp)
 int sy_mock_provider_start(const char *host, uint16_t port, unsigned threads,
                            struct sy_mock_provider **out, uint16_t *bound_port)
 {
+    return sy_mock_provider_start_with_auth(host, port, threads, NULL, out, bound_port);
+}
+
+int sy_mock_provider_start_with_auth(const char *host, uint16_t port, unsigned threads,
+                                     const struct sy_mock_provider_auth *auth,
+                                     struct sy_mock_provider **out, uint16_t *bound_port)
+{
     struct sy_mock_provider *mp = sy_xcalloc(1, sizeof(*mp));
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     struct addrinfo *ai = NULL;
@@ -792,6 +804,8 @@ int sy_mock_provider_start(const char *host, uint16_t port, unsigned threads,
     sy__mock_ledger_init(&mp->shared.ledger);
     mp->shared.next_id = 1;
     mp->workers = sy_xcalloc(threads, sizeof(*mp->workers));
+    if (sy__mock_formats_new(auth, &mp->shared.formats) != 0)
+        goto out;
 
     gai = getaddrinfo(host, NULL, &hints, &ai);
     if (gai != 0 || ai == NULL) {
