@@ -536,6 +536,12 @@ struct sy_str sy__mock_plan_knobs(struct sy__mock_plan *plan, const struct sy__m
 /* True when `s` contains `needle` (ASCII, without case). */
 bool sy__mock_contains_nocase(struct sy_str s, const char *needle);
 
+/* Appends `s` with its %XX escapes decoded (and '+' as a space when `is_form`). */
+void sy__mock_url_decode(struct sy_buf *out, struct sy_str s, bool is_form);
+
+/* Finds `name`=value in a query string or form body. Returns the raw value, or SY_STR_NULL. */
+struct sy_str sy__mock_query_param(struct sy_str query, const char *name);
+
 /* Anthropic Messages: POST /v1/messages, or /v1/messages/count_tokens when `is_count`. */
 void sy__mock_anthropic_plan(struct sy__mock_shared *sh, const struct sy__mock_http_req *req,
                              int64_t now_s, struct sy__mock_plan *plan, bool is_count);

@@ -10,14 +10,6 @@ static void not_yet(const struct sy__mock_http_req *req, struct sy__mock_plan *p
     sy__mock_plan_head(plan, "application/json", NULL);
 }
 
-void sy__mock_gemini_plan(struct sy__mock_shared *sh, const struct sy__mock_http_req *req,
-                          int64_t now_s, struct sy__mock_plan *plan, struct sy_str model,
-                          bool is_stream, bool is_vertex)
-{
-    (void)sh, (void)now_s, (void)model, (void)is_stream, (void)is_vertex;
-    not_yet(req, plan);
-}
-
 void sy__mock_bedrock_plan(struct sy__mock_shared *sh, const struct sy__mock_http_req *req,
                            int64_t now_s, struct sy__mock_plan *plan, struct sy_str model_id,
                            bool is_stream)

@@ -235,6 +235,51 @@ bool sy__mock_contains_nocase(struct sy_str s, const char *needle)
     return false;
 }
 
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+void sy__mock_url_decode(struct sy_buf *out, struct sy_str s, bool is_form)
+{
+    for (size_t i = 0; i < s.len; i++) {
+        char c = s.ptr[i];
+
+        if (c == '%' && i + 2 < s.len && hex_digit(s.ptr[i + 1]) >= 0 &&
+            hex_digit(s.ptr[i + 2]) >= 0) {
+            c = (char)(hex_digit(s.ptr[i + 1]) * 16 + hex_digit(s.ptr[i + 2]));
+            i += 2;
+        } else if (c == '+' && is_form) {
+            c = ' ';
+        }
+        sy_buf_append(out, &c, 1);
+    }
+    if (out->ptr == NULL)
+        *sy_buf_reserve(out, 1) = '\0'; /* an empty text is "", not NULL */
+}
+
+struct sy_str sy__mock_query_param(struct sy_str query, const char *name)
+{
+    const char *p = query.ptr, *end = query.ptr + query.len;
+    size_t n = strlen(name);
+
+    while (p != NULL && p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *e = amp != NULL ? amp : end;
+
+        if ((size_t)(e - p) > n && memcmp(p, name, n) == 0 && p[n] == '=')
+            return (struct sy_str){p + n + 1, (size_t)(e - p - n - 1)};
+        p = amp != NULL ? amp + 1 : NULL;
+    }
+    return SY_STR_NULL;
+}
+
 /* ---- Routing --------------------------------------------------------------------------- */
 
 /* Splits "{model}:{method}" at the last ':' of `rest`, which must have no '/'. */
