@@ -98,7 +98,7 @@ fuzz:
 
 soak: deps
 	@$(MAKE) --no-print-directory build
-	sh bench/soak.sh
+	sh scripts/soak.sh
 
 check:
 	sh scripts/check-format.sh
