@@ -19,8 +19,10 @@
 
 #include <cmocka.h>
 
+#include "config/config.h"
 #include "core/pool.h"
 #include "core/str.h"
+#include "providers/provider.h"
 #include "providers/sigv4.h"
 
 #define SUITE_TIME  1440938160 /* 2015-08-30T12:36:00Z */
@@ -304,6 +306,121 @@ static void an_arn_model_id_and_a_port_are_signed_as_botocore_does(void **state)
     sy_pool_free(pool);
 }
 
+/* ---- The bedrock kind signs what it sends ------------------------------------------ */
+
+static void the_bedrock_kind_sends_what_botocore_signs(void **state)
+{
+    struct sy_pool *pool = sy_pool_new();
+    static const char client[] = "{\"model\":\"alias\",\"messages\":[{\"role\":\"user\","
+                                 "\"content\":\"Hello\"}],\"max_tokens\":64}";
+    struct sy_config_provider prov = {
+        .name = "aws",
+        .kind = SY_KIND_BEDROCK,
+        .base_url = "https://bedrock-runtime.us-east-1.amazonaws.com",
+        .region = "us-east-1",
+        .access_key_id = "AKIDEXAMPLE",
+        .secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        .session_token = "IQoJb3JpZ2luX2VjEXAMPLETOKEN+/=",
+    };
+    struct sy_client_request creq = {.raw = SY_STR(client)};
+    struct sy_build_ctx ctx = {
+        .pool = pool,
+        .ep = SY_EP_CHAT,
+        .prov = &prov,
+        .upstream_model = "anthropic.claude-3-haiku-20240307-v1:0",
+        .creq = &creq,
+        .now_unix = 1700000000,
+    };
+    struct sy_upstream_call call = {0};
+    struct sy_config_header extra[] = {{"X-Team", "  blue  team "}};
+
+    (void)state;
+    assert_int_equal(sy_provider_bedrock.build(&ctx, &call), SY_OK);
+    assert_string_equal(call.url, "https://bedrock-runtime.us-east-1.amazonaws.com/model/"
+                                  "anthropic.claude-3-haiku-20240307-v1%3A0/converse");
+    assert_true(sy_str_eq_c(call.body, BEDROCK_BODY));
+    assert_int_equal(call.headers_count, 4);
+    assert_string_equal(call.headers[0], "Content-Type: application/json");
+    assert_string_equal(call.headers[1],
+                        "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-east-1/"
+                        "bedrock/aws4_request, SignedHeaders=content-type;host;x-amz-date;"
+                        "x-amz-security-token, Signature="
+                        "a508383ab36ec2e1054b16a3cf7041e89e7b98531e15d4e174cac3258760b6b4");
+    assert_string_equal(call.headers[2], "X-Amz-Date: 20231114T221320Z");
+    assert_string_equal(call.headers[3], "X-Amz-Security-Token: IQoJb3JpZ2luX2VjEXAMPLETOKEN+/=");
+
+    /* Streaming, another region, no token, a configured header: signed too. */
+    prov.base_url = "https://bedrock-runtime.eu-west-3.amazonaws.com";
+    prov.region = "eu-west-3";
+    prov.session_token = NULL;
+    prov.headers = extra;
+    prov.headers_count = 1;
+    creq.is_stream = true;
+    ctx.upstream_model = "mistral.mistral-large-2402-v1:0";
+    assert_int_equal(sy_provider_bedrock.build(&ctx, &call), SY_OK);
+    assert_string_equal(call.url, "https://bedrock-runtime.eu-west-3.amazonaws.com/model/"
+                                  "mistral.mistral-large-2402-v1%3A0/converse-stream");
+    assert_int_equal(call.headers_count, 4);
+    assert_string_equal(
+        call.headers[1],
+        "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/eu-west-3/"
+        "bedrock/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-team, "
+        "Signature=84db5a01adc793422156131470cc8adc198582725a66b499878b2e508237d333");
+    assert_string_equal(call.headers[3], "X-Team:   blue  team ");
+
+    /* Chat only. */
+    ctx.ep = SY_EP_EMBEDDINGS;
+    assert_int_equal(sy_provider_bedrock.build(&ctx, &call), SY_ERR_BAD_REQUEST);
+    sy_pool_free(pool);
+}
+
+/* Not signing, but the only C test of the kind besides the golden cases (which
+ * cannot express a refusal): what Converse cannot say is refused up front. */
+static void the_bedrock_kind_refuses_what_converse_cannot_express(void **state)
+{
+    static const char *const refused[] = {
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"n\":2}",
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\","
+        "\"image_url\":{\"url\":\"https://example.com/cat.png\"}}]}]}",
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\","
+        "\"image_url\":{\"url\":\"data:image/tiff;base64,AAAA\"}}]}]}",
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_audio\"}]}]}",
+        "{\"messages\":[{\"role\":\"function\",\"name\":\"f\",\"content\":\"x\"}]}",
+        "{\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"t\",\"type\":"
+        "\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{not json\"}}]}]}",
+        "{\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}",
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"max_tokens\":\"10\"}",
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"stop\":[1]}",
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"tools\":[{\"type\":"
+        "\"function\",\"function\":{\"name\":\"f\"}}],\"tool_choice\":\"sometimes\"}",
+        "{\"messages\":{}}",
+    };
+    struct sy_pool *pool = sy_pool_new();
+    struct sy_config_provider prov = {
+        .kind = SY_KIND_BEDROCK,
+        .base_url = "https://bedrock-runtime.us-east-1.amazonaws.com",
+        .region = "us-east-1",
+        .access_key_id = "AKIDEXAMPLE",
+        .secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    };
+    struct sy_client_request creq = {0};
+    struct sy_build_ctx ctx = {.pool = pool,
+                               .ep = SY_EP_CHAT,
+                               .prov = &prov,
+                               .upstream_model = "m",
+                               .creq = &creq,
+                               .now_unix = 1700000000};
+    struct sy_upstream_call call = {0};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        creq.raw = sy_str_c(refused[i]);
+        if (sy_provider_bedrock.build(&ctx, &call) != SY_ERR_BAD_REQUEST)
+            fail_msg("not refused: %s", refused[i]);
+    }
+    sy_pool_free(pool);
+}
+
 /* ---- Edges ---------------------------------------------------------------------- */
 
 static void a_default_port_is_left_out_of_the_host(void **state)
@@ -364,6 +481,8 @@ int main(void)
         cmocka_unit_test(path_characters_are_encoded_as_in_the_suite),
         cmocka_unit_test(a_bedrock_model_id_is_signed_with_its_colon_encoded_twice),
         cmocka_unit_test(an_arn_model_id_and_a_port_are_signed_as_botocore_does),
+        cmocka_unit_test(the_bedrock_kind_sends_what_botocore_signs),
+        cmocka_unit_test(the_bedrock_kind_refuses_what_converse_cannot_express),
         cmocka_unit_test(a_default_port_is_left_out_of_the_host),
         cmocka_unit_test(content_sha256_is_sent_and_signed_when_asked),
         cmocka_unit_test(a_url_without_host_or_a_signer_header_is_refused),
