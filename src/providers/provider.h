@@ -88,7 +88,9 @@ enum sy_stream_next {
     SY_STREAM_CONTINUE = 0,
     SY_STREAM_DONE,      /* the provider's end marker: send nothing more from it */
     SY_STREAM_MALFORMED, /* an event could not be understood; stop the stream */
-    SY_STREAM_TOO_LARGE  /* an event went over max_event_bytes; stop the stream */
+    SY_STREAM_TOO_LARGE, /* an event went over max_event_bytes; stop the stream */
+    SY_STREAM_FAILED     /* the provider reported an error mid-stream and the kind already
+                            wrote it as an in-band error event: end the stream, add nothing */
 };
 
 struct sy_provider {
