@@ -995,7 +995,7 @@ static enum sy_stream_next on_exception(struct feed *f, const struct sy_eventstr
     snprintf(text, sizeof(text), "The provider reported %s: %.*s", code,
              (int)(said.len < 300 ? said.len : 300), said.len > 0 ? said.ptr : "");
     sy_provider_stream_error(f->out, text, "upstream_error", code);
-    return SY_STREAM_MALFORMED;
+    return SY_STREAM_FAILED; /* written in-band already: the gateway adds nothing */
 }
 
 static int on_message(const struct sy_eventstream_message *msg, void *arg)
