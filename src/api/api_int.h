@@ -34,6 +34,7 @@ struct sy_route {
     enum sy_endpoint ep; /* for the proxy stages */
     const struct sy_stage *stages;
     size_t stages_count;
+    enum sy_api_shape shape; /* of its error bodies; set before any stage runs */
 };
 
 /* The state of a request inside api/, in its pool. */
@@ -43,7 +44,31 @@ struct sy_api_call {
     struct sy_client_request creq; /* the scanned client body */
     const struct sy_config_model *model;
     bool client_wants_usage;
-    void *proxy; /* proxy.c's per-request state */
+    void *proxy;                      /* proxy.c's per-request state */
+    const struct sy_api_front *front; /* NULL for OpenAI clients */
+    void *front_state;                /* the front's own, in the pool */
+};
+
+/* A front door for clients of another API than OpenAI's (api/messages.c).
+ * proxy.c thinks in OpenAI terms (the hub): call->creq is an OpenAI request
+ * and the kinds answer in OpenAI shape. A front converts at the edges. Errors
+ * need no hook: errors.c renders them in req->shape. */
+struct sy_api_front {
+    /* Called before each attempt, with `*prov` set to the route's kind (NULL
+     * when it has none). Either sets call->creq for the kind's build() and
+     * returns false, or builds `out` itself, sets `*prov` to the provider
+     * whose translate_response / stream_feed read the answer (a native
+     * format: the front then passes their output on) and returns true. May
+     * set `*prov` to NULL: the route cannot serve this request and is skipped. */
+    bool (*attempt)(struct sy_req *req, const struct sy_config_route *route,
+                    const struct sy_provider **prov, struct sy_upstream_call *out);
+    /* Rewrites the OpenAI answer in `body` for the client, in place. Returns
+     * SY_OK, or SY_ERR_UPSTREAM when it cannot be read (the attempt failed). */
+    enum sy_err (*respond)(struct sy_req *req, struct sy_buf *body);
+    /* Rewrites stream output in `events` (whole OpenAI SSE events) for the
+     * client, in place. `end`: the last call, with what proxy.c appends when
+     * the stream ends (an in-band error event or "data: [DONE]"). */
+    void (*stream)(struct sy_req *req, struct sy_buf *events, bool end);
 };
 
 static inline struct sy_api_call *sy__api_call(struct sy_req *req)
@@ -79,6 +104,12 @@ enum sy_next sy__api_authenticate(struct sy_req *req);
 enum sy_next sy__api_decode(struct sy_req *req);
 enum sy_next sy__api_resolve_model(struct sy_req *req);
 enum sy_next sy__api_upstream(struct sy_req *req);
+
+/* messages.c: the Anthropic Messages API */
+enum sy_next sy__api_decode_messages(struct sy_req *req);
+enum sy_next sy__api_resolve_messages_model(struct sy_req *req);
+enum sy_next sy__api_decode_count_tokens(struct sy_req *req);
+enum sy_next sy__api_count_tokens(struct sy_req *req);
 
 /* models.c */
 enum sy_next sy__api_list_models(struct sy_req *req);

@@ -18,6 +18,22 @@ static const struct sy_stage chat_stages[] = {
     {"upstream", sy__api_upstream}, /* pick, translate, send, respond; failover inside */
 };
 
+/* The Anthropic front door: the same path, with the body translated to and
+ * from OpenAI's shape around it (or passed through to anthropic providers). */
+static const struct sy_stage messages_stages[] = {
+    {"authenticate", sy__api_authenticate},
+    {"decode", sy__api_decode_messages},
+    {"resolve_model", sy__api_resolve_messages_model},
+    {"upstream", sy__api_upstream},
+};
+
+static const struct sy_stage count_tokens_stages[] = {
+    {"authenticate", sy__api_authenticate},
+    {"decode", sy__api_decode_count_tokens},
+    {"resolve_model", sy__api_resolve_model},
+    {"respond", sy__api_count_tokens}, /* an estimate; no upstream call */
+};
+
 static const struct sy_stage list_models_stages[] = {
     {"authenticate", sy__api_authenticate},
     {"respond", sy__api_list_models},
@@ -33,16 +49,24 @@ static const struct sy_stage ready_stages[] = {{"respond", sy__api_health_ready}
 static const struct sy_stage metrics_stages[] = {{"respond", sy__api_metrics}};
 
 #define STAGES(s) (s), sizeof(s) / sizeof((s)[0])
+#define OPENAI    SY_SHAPE_OPENAI    /* error bodies {"error":{...}} */
+#define ANTHROPIC SY_SHAPE_ANTHROPIC /* error bodies {"type":"error","error":{...}} */
 
 static const struct sy_route routes[] = {
-    {"POST", "/chat/completions", true, false, "chat", SY_EP_CHAT, STAGES(chat_stages)},
-    {"POST", "/completions", true, false, "completions", SY_EP_COMPLETIONS, STAGES(chat_stages)},
-    {"POST", "/embeddings", true, false, "embeddings", SY_EP_EMBEDDINGS, STAGES(chat_stages)},
-    {"GET", "/models", true, false, "models", SY_EP_CHAT, STAGES(list_models_stages)},
-    {"GET", "/models/", true, true, "model", SY_EP_CHAT, STAGES(get_model_stages)},
-    {"GET", "/health/live", false, false, "health", SY_EP_CHAT, STAGES(live_stages)},
-    {"GET", "/health/ready", false, false, "health", SY_EP_CHAT, STAGES(ready_stages)},
-    {"GET", "/metrics", false, false, "metrics", SY_EP_CHAT, STAGES(metrics_stages)},
+    {"POST", "/chat/completions", true, false, "chat", SY_EP_CHAT, STAGES(chat_stages), OPENAI},
+    {"POST", "/completions", true, false, "completions", SY_EP_COMPLETIONS, STAGES(chat_stages),
+     OPENAI},
+    {"POST", "/embeddings", true, false, "embeddings", SY_EP_EMBEDDINGS, STAGES(chat_stages),
+     OPENAI},
+    {"POST", "/v1/messages", false, false, "messages", SY_EP_CHAT, STAGES(messages_stages),
+     ANTHROPIC},
+    {"POST", "/v1/messages/count_tokens", false, false, "count_tokens", SY_EP_CHAT,
+     STAGES(count_tokens_stages), ANTHROPIC},
+    {"GET", "/models", true, false, "models", SY_EP_CHAT, STAGES(list_models_stages), OPENAI},
+    {"GET", "/models/", true, true, "model", SY_EP_CHAT, STAGES(get_model_stages), OPENAI},
+    {"GET", "/health/live", false, false, "health", SY_EP_CHAT, STAGES(live_stages), OPENAI},
+    {"GET", "/health/ready", false, false, "health", SY_EP_CHAT, STAGES(ready_stages), OPENAI},
+    {"GET", "/metrics", false, false, "metrics", SY_EP_CHAT, STAGES(metrics_stages), OPENAI},
 };
 
 /* clang-format on */
@@ -93,6 +117,7 @@ void sy_api_handle(struct sy_req *req)
         if (!path_matches(r, req->path))
             continue;
         path_match = r;
+        req->shape = r->shape; /* before any error, the 405 below included */
         if (sy_str_eq_c(req->method, r->method) ||
             (sy_str_eq_c(req->method, "HEAD") && strcmp(r->method, "GET") == 0)) {
             call->route = r;
