@@ -43,6 +43,7 @@ struct proxy {
     bool got_body;
     bool too_large;
     bool malformed;
+    bool provider_failed; /* the kind wrote the provider's own in-band error */
     struct sy_buf body; /* buffered body (not streamed, or an error) */
 
     /* The client stream, once started (never reset). */
@@ -271,7 +272,7 @@ static void reset_attempt(struct proxy *p)
 {
     p->status = 0;
     p->retry_after[0] = '\0';
-    p->sse_upstream = p->got_body = p->too_large = p->malformed = false;
+    p->sse_upstream = p->got_body = p->too_large = p->malformed = p->provider_failed = false;
     sy_buf_reset(&p->body);
     if (!p->client_streaming) {
         /* Nothing reached the client: the next attempt starts a clean stream. */
@@ -496,6 +497,10 @@ static int on_body(void *ctx, const char *data, size_t len)
     if (p->st.saw_done)
         return 0; /* bytes after [DONE] are ignored */
     next = p->prov->stream_feed(&p->st, p->call->route->ep, data, len, &p->scratch);
+    if (next == SY_STREAM_FAILED && !p->client_streaming) {
+        /* The provider failed before the client saw a byte: fail over instead. */
+        sy_buf_reset(&p->scratch);
+    }
     if (p->scratch.len > 0 && p->call->front != NULL)
         p->call->front->stream(req, &p->scratch, false);
     if (p->scratch.len > 0) {
@@ -507,7 +512,9 @@ static int on_body(void *ctx, const char *data, size_t len)
         p->too_large = true;
     else if (next == SY_STREAM_MALFORMED)
         p->malformed = true;
-    return p->too_large || p->malformed ? -1 : 0;
+    else if (next == SY_STREAM_FAILED)
+        p->provider_failed = true;
+    return p->too_large || p->malformed || p->provider_failed ? -1 : 0;
 }
 
 /* Ends a stream the client already receives, in-band when it went wrong. */
@@ -516,7 +523,11 @@ static void finish_stream(struct proxy *p, enum sy_upstream_result res)
     struct sy_req *req = p->req;
     const char *msg = NULL, *code = NULL;
 
-    if (p->malformed) {
+    if (p->provider_failed) {
+        /* Already told in-band by the kind; only count it. */
+        sy_metrics_count(req->metrics, SY_M_UPSTREAM_ERRORS, p->route->provider->name,
+                         "stream_error", 0, 1);
+    } else if (p->malformed) {
         msg = "The provider sent a malformed stream event";
         code = "upstream_malformed";
     } else if (p->too_large) {
@@ -533,7 +544,7 @@ static void finish_stream(struct proxy *p, enum sy_upstream_result res)
         sy_metrics_count(req->metrics, SY_M_UPSTREAM_ERRORS, p->route->provider->name,
                          p->malformed ? "malformed" : sy_upstream_result_name(res), 0, 1);
         sy_provider_stream_error(&p->scratch, msg, "upstream_error", code);
-    } else if (!p->st.saw_done) {
+    } else if (!p->st.saw_done && !p->provider_failed) {
         SY_BUF_APPEND_LIT(&p->scratch, "data: [DONE]\n\n");
     }
     if (p->call->front != NULL)
@@ -625,7 +636,10 @@ static void on_done(void *ctx, enum sy_upstream_result res, const char *detail)
                        "The provider did not answer in time");
         return;
     case SY_UPSTREAM_ABORTED:
-        if (p->malformed)
+        if (p->provider_failed)
+            attempt_failed(p, "stream_error", true, SY_ERR_UPSTREAM, 0, "upstream_error",
+                           "The provider reported an error before the stream began");
+        else if (p->malformed)
             attempt_failed(p, "malformed", true, SY_ERR_UPSTREAM, 0, "upstream_malformed",
                            "The provider sent a malformed stream event");
         else
