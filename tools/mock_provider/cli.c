@@ -14,10 +14,46 @@
 static void usage(FILE *f)
 {
     (void)fputs("usage: switchyard mock-provider [--host H] [--port N] [--threads N]\n"
+                "         [--vertex-public-key FILE.pem] [--token-ttl S]\n"
+                "         [--aws-access-key-id ID --aws-secret-access-key KEY]\n"
                 "  --host H     address to listen on (default 127.0.0.1)\n"
                 "  --port N     port, 0 for any free one (default 8081)\n"
-                "  --threads N  event-loop threads (default: one per CPU, at most 8)\n",
+                "  --threads N  event-loop threads (default: one per CPU, at most 8)\n"
+                "  --vertex-public-key FILE  PEM public key (or certificate) that verifies the\n"
+                "               service-account JWTs POST /token takes (default: refuse them)\n"
+                "  --token-ttl S  lifetime of the access tokens /token issues (default 3600)\n"
+                "  --aws-access-key-id ID, --aws-secret-access-key KEY  the credentials Bedrock\n"
+                "               requests must be SigV4-signed with (default: refuse them)\n",
                 f);
+}
+
+/* Reads a small file whole (a PEM key). Returns it NUL-terminated, or NULL (reported). */
+static char *read_small_file(const char *path)
+{
+    enum { MAX_KEY_FILE_BYTES = 1024 * 1024 };
+
+    FILE *f = fopen(path, "rb");
+    char *text;
+    size_t len;
+
+    if (f == NULL) {
+        (void)fprintf(stderr, "mock-provider: cannot open %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    text = malloc(MAX_KEY_FILE_BYTES + 1);
+    if (text == NULL) {
+        (void)fclose(f);
+        return NULL;
+    }
+    len = fread(text, 1, MAX_KEY_FILE_BYTES + 1, f);
+    (void)fclose(f);
+    if (len > MAX_KEY_FILE_BYTES) {
+        (void)fprintf(stderr, "mock-provider: %s is larger than 1 MiB\n", path);
+        free(text);
+        return NULL;
+    }
+    text[len] = '\0';
+    return text;
 }
 
 /* Parses a decimal number from `min` to `max`. Returns 0 or -1. */
@@ -61,10 +97,14 @@ int sy_mock_provider_main(int argc, char **argv)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned long port = DEFAULT_PORT;
     unsigned long threads = cpus < 1 ? 1 : cpus > MAX_DEFAULT_THREADS ? MAX_DEFAULT_THREADS : cpus;
+    struct sy_mock_provider_auth auth = {0};
+    unsigned long ttl = 0;
+    const char *key_path = NULL;
+    char *key_pem = NULL;
     struct sy_mock_provider *mp;
     uint16_t bound;
     sigset_t set, saved;
-    int sig = 0;
+    int sig = 0, rc;
 
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -84,17 +124,46 @@ int sy_mock_provider_main(int argc, char **argv)
         if ((v = option(argc, argv, &i, "--threads", &missing)) != NULL &&
             parse_number(v, 1, 64, &threads) == 0)
             continue;
+        if ((v = option(argc, argv, &i, "--vertex-public-key", &missing)) != NULL && *v != '\0') {
+            key_path = v;
+            continue;
+        }
+        if ((v = option(argc, argv, &i, "--token-ttl", &missing)) != NULL &&
+            parse_number(v, 1, 86400, &ttl) == 0)
+            continue;
+        if ((v = option(argc, argv, &i, "--aws-access-key-id", &missing)) != NULL && *v != '\0') {
+            auth.aws_access_key_id = v;
+            continue;
+        }
+        if ((v = option(argc, argv, &i, "--aws-secret-access-key", &missing)) != NULL &&
+            *v != '\0') {
+            auth.aws_secret_access_key = v;
+            continue;
+        }
         (void)fprintf(stderr, "mock-provider: bad argument '%s'\n", argv[i]);
         usage(stderr);
         return 2;
     }
+
+    if ((auth.aws_access_key_id == NULL) != (auth.aws_secret_access_key == NULL)) {
+        (void)fputs("mock-provider: --aws-access-key-id and --aws-secret-access-key go together\n",
+                    stderr);
+        return 2;
+    }
+    if (key_path != NULL && (key_pem = read_small_file(key_path)) == NULL)
+        return 1;
+    auth.vertex_public_key_pem = key_pem;
+    auth.token_ttl_s = (uint32_t)ttl;
 
     /* The threads started below block every signal; this one waits for these two. */
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, &saved);
-    if (sy_mock_provider_start(host, (uint16_t)port, (unsigned)threads, &mp, &bound) != 0) {
+    rc = sy_mock_provider_start_with_auth(host, (uint16_t)port, (unsigned)threads, &auth, &mp,
+                                          &bound);
+    free(key_pem); /* parsed by now */
+    if (rc != 0) {
         pthread_sigmask(SIG_SETMASK, &saved, NULL);
         return 1;
     }
