@@ -52,6 +52,8 @@
  *   x-mock-content          content          reply with this text instead of the echo
  *   x-mock-tool-call        tool_call        1: answer with a call of the first tool (also
  *                                            when the last user text contains "call a tool")
+ *   x-mock-safety           safety           1: Gemini/Vertex finishReason "SAFETY", no text
+ *   x-mock-token-expires-in (none)           POST /token: the token's lifetime in seconds
  *
  * Threads: the server runs on its own threads; the functions below are called from one
  * controlling thread. */
