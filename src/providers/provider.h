@@ -130,6 +130,7 @@ enum sy_stream_next sy_provider_sse_feed(struct sy_stream_state *st, enum sy_end
 extern const struct sy_provider sy_provider_openai;
 extern const struct sy_provider sy_provider_azure;
 extern const struct sy_provider sy_provider_bedrock;
+extern const struct sy_provider sy_provider_gemini, sy_provider_vertex;
 
 /* Returns the provider for `kind` (never NULL for a valid kind). */
 const struct sy_provider *sy_provider_get(enum sy_provider_kind kind);
