@@ -19,8 +19,10 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/pool.h"
 #include "metrics/metrics.h"
+#include "oauth/oauth.h"
 #include "upstream/upstream.h"
 
 #define ERROR_BODY_MAX (64 * 1024) /* enough of a provider's error body to read its message */
@@ -35,6 +37,12 @@ struct proxy {
     struct sy_upstream *transfer;
     struct sy_upstream_request ureq;
     uint64_t attempt_start_us;
+
+    /* An OAuth access token (vertex), held for the provider `token_for`. */
+    const char *access_token; /* pool copy; NULL = none held */
+    const struct sy_config_provider *token_for;
+    struct sy_oauth_wait *token_wait; /* a token exchange we wait for */
+    const char *token_error;          /* why this attempt got no token, or NULL */
 
     /* Per attempt. */
     int status;
@@ -285,8 +293,37 @@ static void reset_attempt(struct proxy *p)
 static enum sy_next fail_final(struct proxy *p, enum sy_err err, int status, const char *code,
                                const char *msg);
 
+static enum sy_next start_attempt(struct proxy *p);
+
+/* The token for the current route's provider, or why there is none. Called
+ * once per sy_oauth_get_token(): inside it (token_wait still NULL), and
+ * start_attempt() goes on; or later, and the attempt resumes from here. */
+static void on_token(void *ctx, const char *token, const char *error)
+{
+    struct proxy *p = ctx;
+    bool waited = p->token_wait != NULL;
+
+    p->token_wait = NULL;
+    if (token != NULL) {
+        p->access_token = sy_pool_strndup(p->req->pool, token, strlen(token));
+        p->token_for = p->route->provider;
+    } else {
+        p->token_error = sy_pool_printf(p->req->pool, "%s", error != NULL ? error : "no token");
+        sy_metrics_count(p->req->metrics, SY_M_UPSTREAM_ERRORS, p->route->provider->name, "token",
+                         0, 1);
+        sy_log_warn("upstream: provider %s: no access token: %s", p->route->provider->name,
+                    p->token_error);
+    }
+    if (!waited)
+        return;
+    if (token == NULL)
+        p->attempt++; /* like any failed attempt: on to the next route */
+    start_attempt(p);
+}
+
 /* Starts the attempt at p->attempt, moving past routes that cannot start.
- * Returns SY_WAIT when a transfer is under way, or SY_DONE after failing. */
+ * Returns SY_WAIT when a transfer or a token exchange is under way, or
+ * SY_DONE after failing. */
 static enum sy_next start_attempt(struct proxy *p)
 {
     struct sy_req *req = p->req;
@@ -300,6 +337,18 @@ static enum sy_next start_attempt(struct proxy *p)
 
         p->route = &model->routes[p->attempt];
         p->prov = sy_provider_get(p->route->provider->kind);
+        p->token_error = NULL;
+        if (p->token_for != p->route->provider)
+            p->access_token = NULL; /* a token serves one provider */
+        if (p->prov != NULL && p->prov->needs_access_token && p->access_token == NULL) {
+            /* token_wait is NULL here, so on_token can tell when it runs inside. */
+            p->token_wait =
+                sy_oauth_get_token(req->upstream, p->route->provider, sy_clock_unix(), on_token, p);
+            if (p->token_wait != NULL)
+                return SY_WAIT; /* on_token resumes this attempt */
+            if (p->access_token == NULL)
+                continue; /* refused at once; on_token counted it */
+        }
         if (p->call->front != NULL) /* another API's front door; may build natively */
             built = p->call->front->attempt(req, p->route, &p->prov, &ucall);
         if (p->prov == NULL) {
@@ -314,6 +363,7 @@ static enum sy_next start_attempt(struct proxy *p)
             .upstream_model = p->route->model,
             .creq = &p->call->creq,
             .now_unix = sy_clock_unix(),
+            .access_token = p->access_token,
         };
         err = built ? SY_OK : p->prov->build(&bctx, &ucall);
         if (err != SY_OK)
@@ -345,6 +395,12 @@ static enum sy_next start_attempt(struct proxy *p)
             return SY_WAIT;
         sy_metrics_count(req->metrics, SY_M_UPSTREAM_ERRORS, req->provider, "start", 0, 1);
     }
+    if (p->token_error != NULL) /* the last route failed for want of a token */
+        return fail_final(p, SY_ERR_UPSTREAM, 502, "upstream_auth",
+                          sy_pool_printf(req->pool,
+                                         "The gateway could not get an access token for this "
+                                         "model's provider: %s",
+                                         p->token_error));
     return fail_final(p, SY_ERR_UPSTREAM, 0, "upstream_unavailable",
                       "No provider for this model could be reached");
 }
@@ -366,6 +422,10 @@ static void cleanup(void *arg)
 {
     struct proxy *p = arg;
 
+    if (p->token_wait != NULL) {
+        sy_oauth_cancel(p->token_wait);
+        p->token_wait = NULL;
+    }
     if (p->transfer != NULL) {
         sy_upstream_cancel(p->transfer);
         p->transfer = NULL;
@@ -381,6 +441,10 @@ static void on_client_gone(struct sy_req *req)
 {
     struct proxy *p = sy__api_call(req)->proxy;
 
+    if (p->token_wait != NULL) {
+        sy_oauth_cancel(p->token_wait);
+        p->token_wait = NULL;
+    }
     if (p->transfer != NULL) {
         sy_upstream_cancel(p->transfer);
         p->transfer = NULL;
