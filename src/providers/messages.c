@@ -22,8 +22,7 @@
 #define MAX_DEPTH        128  /* nesting accepted, as api/ accepts from clients */
 #define TOKENS_PER_MSG   3    /* count_tokens: per message, system included */
 #define TOKENS_PER_MEDIA 1600 /* count_tokens: per image or non-text document */
-
-/* ---- JSON helpers ------------------------------------------------------- */
+#define THOUGHT_MARK     "__thought__"
 
 /* True when the raw key equals `name` (decoding escapes when there are any). */
 static bool key_is(struct sy_str key, const char *name)
@@ -130,6 +129,41 @@ static void append_message_id(struct sy_buf *out, struct sy_str id_lit)
     sy_buf_append(&tmp, id, (size_t)n);
     sy_json_append_string(out, tmp.ptr, tmp.len);
     sy_buf_dispose(&tmp);
+}
+
+/* Gemini attaches a thought signature to each function call, which must come
+ * back with it (tool_calls[i].extra_content.google.thought_signature in the
+ * hub). An Anthropic tool_use block has no place for it but its id, so the
+ * signature travels folded into the id, after THOUGHT_MARK (LiteLLM's
+ * convention), and unfolds when the client sends the call back. */
+static bool thought_signature(struct sy_str call, struct sy_str *sig)
+{
+    struct sy_json_member extra, google, m;
+
+    if (!sy_json_get(call, "extra_content", &extra) || extra.type != SY_JSON_OBJECT ||
+        !sy_json_get(extra.value, "google", &google) || google.type != SY_JSON_OBJECT ||
+        !sy_json_get(google.value, "thought_signature", &m) || m.type != SY_JSON_STRING ||
+        m.value.len <= 2)
+        return false;
+    *sig = m.value;
+    return true;
+}
+
+/* Appends a tool_use id literal: `id_lit`, with the call's thought signature
+ * folded in when `call` has one. */
+static void append_tool_id(struct sy_buf *out, struct sy_str id_lit, struct sy_str call)
+{
+    struct sy_str sig;
+
+    if (!thought_signature(call, &sig)) {
+        sy_buf_append_str(out, id_lit);
+        return;
+    }
+    sy_buf_append(out, "\"", 1);
+    sy_buf_append_str(out, inner(id_lit));
+    SY_BUF_APPEND_LIT(out, THOUGHT_MARK);
+    sy_buf_append_str(out, inner(sig));
+    sy_buf_append(out, "\"", 1);
 }
 
 /* ---- Requests: Anthropic -> OpenAI -------------------------------------- */
@@ -440,6 +474,21 @@ static bool put_tool_result(struct tr *t, const struct sy_json_member *b, const 
     return ok;
 }
 
+/* The thought signature folded into a tool_use id, back in extra_content
+ * (the id itself stays whole: tool results name it). */
+static void append_unfolded_signature(struct sy_buf *calls, struct sy_str id_lit)
+{
+    struct sy_str in = inner(id_lit);
+    const char *mark = memmem(in.ptr, in.len, THOUGHT_MARK, sizeof(THOUGHT_MARK) - 1);
+    const char *sig = mark != NULL ? mark + sizeof(THOUGHT_MARK) - 1 : NULL;
+
+    if (sig == NULL || sig == in.ptr + in.len)
+        return;
+    SY_BUF_APPEND_LIT(calls, ",\"extra_content\":{\"google\":{\"thought_signature\":\"");
+    sy_buf_append(calls, sig, (size_t)(in.ptr + in.len - sig));
+    SY_BUF_APPEND_LIT(calls, "\"}}");
+}
+
 static bool put_tool_use(struct tr *t, const struct sy_json_member *b, const char *path,
                          struct sy_buf *calls)
 {
@@ -460,6 +509,7 @@ static bool put_tool_use(struct tr *t, const struct sy_json_member *b, const cha
     SY_BUF_APPEND_LIT(calls, ",\"arguments\":");
     sy_json_append_string(calls, b[B_INPUT].value.ptr, b[B_INPUT].value.len);
     sy_buf_append(calls, "}", 1);
+    append_unfolded_signature(calls, b[B_ID].value);
     append_cache(calls, &b[B_CACHE]);
     sy_buf_append(calls, "}", 1);
     return true;
@@ -1154,10 +1204,13 @@ static void append_message_blocks(struct sy_buf *blocks, struct sy_str message)
         }
         append_sep(blocks);
         SY_BUF_APPEND_LIT(blocks, "{\"type\":\"tool_use\",\"id\":");
-        if (sy_json_get(el, "id", &id) && id.type == SY_JSON_STRING)
-            sy_buf_append_str(blocks, id.value);
-        else
-            sy_buf_appendf(blocks, "\"toolu_gateway_%zu\"", i);
+        if (sy_json_get(el, "id", &id) && id.type == SY_JSON_STRING) {
+            append_tool_id(blocks, id.value, el);
+        } else {
+            char gen[48];
+            snprintf(gen, sizeof(gen), "\"toolu_gateway_%zu\"", i);
+            append_tool_id(blocks, sy_str_c(gen), el);
+        }
         SY_BUF_APPEND_LIT(blocks, ",\"name\":");
         append_string_or_empty(blocks, &name);
         SY_BUF_APPEND_LIT(blocks, ",\"input\":");
@@ -1382,16 +1435,18 @@ static void tool_calls_delta(struct sy_messages_stream *s, struct sy_buf *out, s
             if (s->tools[slot].openai_index == k)
                 break;
         if (slot == s->tools_count) {
-            char id[48];
-            struct sy_str pieces[5] = {SY_STR("{\"type\":\"tool_use\",\"id\":"), m[TC_ID].value,
+            char gen[48];
+            struct sy_buf id = {0};
+            struct sy_str pieces[5] = {SY_STR("{\"type\":\"tool_use\",\"id\":"), SY_STR_NULL,
                                        SY_STR(",\"name\":"),
                                        name.type == SY_JSON_STRING ? name.value : SY_STR("\"\""),
                                        SY_STR(",\"input\":{}}")};
-            if (m[TC_ID].type != SY_JSON_STRING) {
-                snprintf(id, sizeof(id), "\"toolu_gateway_%llu\"", (unsigned long long)k);
-                pieces[1] = sy_str_c(id);
-            }
+            snprintf(gen, sizeof(gen), "\"toolu_gateway_%llu\"", (unsigned long long)k);
+            append_tool_id(&id, m[TC_ID].type == SY_JSON_STRING ? m[TC_ID].value : sy_str_c(gen),
+                           el);
+            pieces[1] = (struct sy_str){id.ptr, id.len};
             open_block(s, out, SY__MESSAGES_TOOL, pieces, 5);
+            sy_buf_dispose(&id);
             if (slot == SY_MESSAGES_MAX_TOOLS)
                 slot--; /* past the table: the last entry follows the newest call */
             else

@@ -15,12 +15,18 @@
  *     parts, on tools and on assistant tool_calls;
  *   - assistant "thinking_blocks": [{"type":"thinking","thinking","signature"}
  *     | {"type":"redacted_thinking","data"}], in order;
- *   - "top_k", and "thinking" (the client's object).
+ *   - "top_k", and "thinking" (the client's object);
+ *   - a tool_use id holding "__thought__" (see below) unfolds into the
+ *     call's extra_content.google.thought_signature, the id kept whole.
  *
  * What the translators read from OpenAI answers beyond OpenAI's own fields:
  *   - message.thinking_blocks (as above; in stream deltas each element may
  *     carry a piece of "thinking" and/or of "signature"), else a
  *     reasoning_content or reasoning string (thinking without signature);
+ *   - tool_calls[i].extra_content.google.thought_signature (Gemini's, which
+ *     must come back with the call): folded into the tool_use id as
+ *     "<id>__thought__<signature>" (LiteLLM's convention), since a tool_use
+ *     block has no other place for it;
  *   - usage.prompt_tokens_details.cached_tokens (cache_read_input_tokens) and
  *     usage.cache_creation_input_tokens or
  *     usage.prompt_tokens_details.cache_creation_tokens

@@ -17,7 +17,7 @@
 #include "core/pool.h"
 #include "providers/messages.h"
 
-/* ---- Helpers -------------------------------------------------------------- */
+/* Helpers. */
 
 /* Fails with both texts unless `got` and `want` are equal JSON values. */
 static void assert_json_eq(const char *got, size_t got_len, const char *want)
@@ -653,6 +653,42 @@ static void answers_a_stream_without_chunks_with_an_empty_message(void **state)
     free(got);
 }
 
+static void folds_a_gemini_thought_signature_into_the_tool_use_id_and_back(void **state)
+{
+    static const char sse[] =
+        "data: {\"id\":\"c\",\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":"
+        "\"call_0\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":"
+        "\"{}\"},\"extra_content\":{\"google\":{\"thought_signature\":\"Z3NpZw==\"}}}]}}]}\n\n"
+        "data: [DONE]\n\n";
+    enum sy_stream_next last;
+    char *got;
+
+    (void)state;
+    assert_response("{\"id\":\"c\",\"choices\":[{\"message\":{\"content\":null,\"tool_calls\":["
+                    "{\"id\":\"call_0\",\"type\":\"function\",\"function\":{\"name\":\"f\","
+                    "\"arguments\":\"{}\"},\"extra_content\":{\"google\":{\"thought_signature\":"
+                    "\"Z3NpZw==\"}}}]},\"finish_reason\":\"tool_calls\"}]}",
+                    "{\"id\":\"msg_c\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
+                    "\"alias\",\"content\":[{\"type\":\"tool_use\",\"id\":"
+                    "\"call_0__thought__Z3NpZw==\",\"name\":\"f\",\"input\":{}}],\"stop_reason\":"
+                    "\"tool_use\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":0,"
+                    "\"output_tokens\":0}}");
+    got = translate_whole(sse, &last);
+    assert_non_null(strstr(got, "\"id\":\"call_0__thought__Z3NpZw==\""));
+    free(got);
+    assert_translates(
+        "{\"model\":\"m\",\"max_tokens\":9,\"messages\":["
+        "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":"
+        "\"call_0__thought__Z3NpZw==\",\"name\":\"f\",\"input\":{}}]},"
+        "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":"
+        "\"call_0__thought__Z3NpZw==\",\"content\":\"ok\"}]}]}",
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"content\":null,\"tool_calls\":"
+        "[{\"id\":\"call_0__thought__Z3NpZw==\",\"type\":\"function\",\"function\":{\"name\":"
+        "\"f\",\"arguments\":\"{}\"},\"extra_content\":{\"google\":{\"thought_signature\":"
+        "\"Z3NpZw==\"}}}]},{\"role\":\"tool\",\"tool_call_id\":\"call_0__thought__Z3NpZw==\","
+        "\"content\":\"ok\"}],\"max_tokens\":9}");
+}
+
 /* ---- Native pass-through --------------------------------------------------- */
 
 static void sends_the_clients_body_natively_with_only_the_model_replaced(void **state)
@@ -807,6 +843,7 @@ int main(void)
         cmocka_unit_test(turns_an_in_band_error_into_an_error_event_and_then_stays_quiet),
         cmocka_unit_test(ends_with_an_error_event_when_an_event_is_not_json),
         cmocka_unit_test(answers_a_stream_without_chunks_with_an_empty_message),
+        cmocka_unit_test(folds_a_gemini_thought_signature_into_the_tool_use_id_and_back),
         cmocka_unit_test(sends_the_clients_body_natively_with_only_the_model_replaced),
         cmocka_unit_test(passes_a_native_answer_on_with_the_alias_and_reads_its_usage),
         cmocka_unit_test(passes_a_native_stream_on_with_the_alias_wherever_reads_split),
