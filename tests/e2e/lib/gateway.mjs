@@ -431,9 +431,10 @@ export function parseMetrics(text) {
 
 // ---- The mock provider ---------------------------------------------------------------------
 
-/** Starts `switchyard mock-provider --port 0`; stops it in t.after(). */
-export async function startMock(t, { register = true } = {}) {
-  const proc = spawnProcess('mock-provider', ['mock-provider', '--port', '0'],
+/** Starts `switchyard mock-provider --port 0`, plus `args` (e.g. ['--token-ttl', '1']); stops
+ * it in t.after(). */
+export async function startMock(t, { register = true, args = [] } = {}) {
+  const proc = spawnProcess('mock-provider', ['mock-provider', '--port', '0', ...args],
     /mock-provider listening on http:\/\/([0-9.]+):(\d+)/);
   const m = await proc.started;
   const port = Number(m[2]);
