@@ -33,6 +33,7 @@
  * once) are reported from a zero timer, never from inside
  * sy_upstream_start(). */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -939,8 +940,10 @@ static size_t build_head(struct transfer *t, const struct sy_upstream_request *r
             PUT_LIT(&at, "\r\n");
         }
     }
-    if (at != NULL)
+    if (at != NULL) {
         PUT_LIT(&at, "\r\n");
+        assert((size_t)(at - t->head) == total); /* measured and written alike */
+    }
     return total;
 }
 
@@ -957,8 +960,8 @@ bool sy__h1_try_start(struct sy__h1_ctx *h1, const struct sy_upstream_request *r
         return false;
     if (req->proxy != NULL ? req->proxy[0] != '\0' : h1->has_env_proxy)
         return false;
-    if (!parse_url(req->url, &tg))
-        return false;
+    if (req->body.len > UINT32_MAX / 2 || !parse_url(req->url, &tg))
+        return false; /* uv_buf_t lengths are 32-bit: leave giants to curl */
     head_len = build_head(NULL, req, &tg);
     if (head_len == 0)
         return true; /* a header line that would inject others: refused */
