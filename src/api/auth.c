@@ -39,7 +39,9 @@ enum sy_next sy__api_authenticate(struct sy_req *req)
 
     if (key.ptr == NULL || key.len == 0)
         return sy_req_fail_ex(req, SY_ERR_UNAUTHORIZED, 0, "missing_api_key", NULL,
-                              "Missing API key: send it as 'Authorization: Bearer <key>'");
+                              req->shape == SY_SHAPE_ANTHROPIC
+                                  ? "Missing API key: send it as 'x-api-key: <key>'"
+                                  : "Missing API key: send it as 'Authorization: Bearer <key>'");
     for (size_t i = 0; i < req->cfg->keys_count; i++)
         ok |= sy_str_eq_consttime(key, sy_str_c(req->cfg->keys[i]));
     if (!ok)

@@ -139,6 +139,7 @@ static void scan_hub(struct sy_client_request *c, struct sy_str body, bool is_st
 
     c->raw = body;
     c->is_stream = c->include_usage = is_stream;
+    c->has_extensions = true;
     sy_json_iter_init(&it, body);
     while (sy_json_next_member(&it, &m)) {
         if (sy_str_eq_c(m.key, "model") && c->model_values_count == 0)

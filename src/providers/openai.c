@@ -108,6 +108,45 @@ static struct sy_str stream_options_with_usage(struct sy_pool *pool, struct sy_s
     return out;
 }
 
+static void drop_cache_control(json_t *list)
+{
+    size_t i;
+    json_t *item;
+
+    json_array_foreach(list, i, item)
+        json_object_del(item, "cache_control");
+}
+
+/* Removes what a request translated from another API may carry and OpenAI
+ * refuses as unknown parameters ("top_k", "thinking", messages'
+ * "thinking_blocks", "cache_control" on parts and tools). A slower path:
+ * only requests that came through another front door take it. */
+static void strip_extensions(struct sy_buf *body)
+{
+    json_t *doc = json_loadb(body->ptr, body->len, JSON_ALLOW_NUL, NULL);
+    json_t *msg, *tool;
+    size_t i, len;
+
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        return;
+    }
+    json_object_del(doc, "top_k");
+    json_object_del(doc, "thinking");
+    json_array_foreach(json_object_get(doc, "messages"), i, msg) {
+        json_object_del(msg, "thinking_blocks");
+        drop_cache_control(json_object_get(msg, "content"));
+    }
+    json_array_foreach(json_object_get(doc, "tools"), i, tool)
+        json_object_del(tool, "cache_control");
+    len = json_dumpb(doc, NULL, 0, JSON_COMPACT);
+    sy_buf_reset(body);
+    json_dumpb(doc, sy_buf_reserve(body, len), len, JSON_COMPACT);
+    body->len = len;
+    body->ptr[len] = '\0';
+    json_decref(doc);
+}
+
 /* Fills headers and body: everything but the URL. */
 static void build_common(const struct sy_build_ctx *ctx, const char *auth_line,
                          struct sy_upstream_call *out)
@@ -141,6 +180,8 @@ static void build_common(const struct sy_build_ctx *ctx, const char *auth_line,
         }
     }
     apply_edits(&body, creq->raw, &e);
+    if (creq->has_extensions)
+        strip_extensions(&body);
     out->body = (struct sy_str){sy_pool_strndup(pool, body.ptr, body.len), body.len};
     sy_buf_dispose(&body);
 

@@ -47,6 +47,8 @@ struct sy_client_request {
     struct sy_str stream_options; /* raw value of the last "stream_options", or NULL ptr */
     bool is_stream;               /* "stream": true (never for embeddings) */
     bool include_usage;           /* stream_options.include_usage is true */
+    bool has_extensions; /* translated from another API: may carry fields only some kinds
+                            understand (top_k, thinking, thinking_blocks, cache_control) */
 };
 
 /* What to send upstream; all memory from the request pool. */

@@ -90,6 +90,30 @@ static void asks_for_usage_on_streams_the_client_did_not_ask_for(void **state)
     sy_pool_free(pool);
 }
 
+static void drops_fields_openai_refuses_from_requests_translated_from_another_api(void **state)
+{
+    struct sy_pool *pool = sy_pool_new();
+    struct sy_config_provider p = provider("sk-up");
+    const char *body =
+        "{\"model\":\"fast\",\"top_k\":5,\"thinking\":{\"type\":\"enabled\"},"
+        "\"tools\":[{\"type\":\"function\",\"cache_control\":{\"type\":\"ephemeral\"}}],"
+        "\"messages\":[{\"role\":\"assistant\",\"thinking_blocks\":[],\"content\":"
+        "[{\"type\":\"text\",\"text\":\"a\",\"cache_control\":{\"type\":\"ephemeral\"}}]}]}";
+    struct sy_client_request c = scan(body, false);
+    struct sy_build_ctx ctx = {
+        .pool = pool, .ep = SY_EP_CHAT, .prov = &p, .upstream_model = "gpt-4o-mini", .creq = &c};
+    struct sy_upstream_call out = {0};
+
+    (void)state;
+    c.has_extensions = true;
+    assert_int_equal(sy_provider_openai.build(&ctx, &out), SY_OK);
+    assert_string_equal(out.body.ptr,
+                        "{\"model\":\"gpt-4o-mini\",\"tools\":[{\"type\":\"function\"}],"
+                        "\"messages\":[{\"role\":\"assistant\",\"content\":"
+                        "[{\"type\":\"text\",\"text\":\"a\"}]}]}");
+    sy_pool_free(pool);
+}
+
 static void builds_the_azure_deployment_url_and_key_header(void **state)
 {
     struct sy_pool *pool = sy_pool_new();
@@ -247,6 +271,7 @@ int main(void)
         cmocka_unit_test(replaces_every_model_and_keeps_the_rest_byte_for_byte),
         cmocka_unit_test(asks_for_usage_on_streams_the_client_did_not_ask_for),
         cmocka_unit_test(builds_the_azure_deployment_url_and_key_header),
+        cmocka_unit_test(drops_fields_openai_refuses_from_requests_translated_from_another_api),
         cmocka_unit_test(reports_the_alias_and_reads_usage_from_a_response),
         cmocka_unit_test(refuses_a_response_that_is_not_a_json_object),
         cmocka_unit_test(keeps_usage_from_clients_that_did_not_ask_for_it),
