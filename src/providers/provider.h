@@ -133,6 +133,7 @@ extern const struct sy_provider sy_provider_openai;
 extern const struct sy_provider sy_provider_azure;
 extern const struct sy_provider sy_provider_bedrock;
 extern const struct sy_provider sy_provider_gemini, sy_provider_vertex;
+extern const struct sy_provider sy_provider_anthropic;
 
 /* Returns the provider for `kind` (never NULL for a valid kind). */
 const struct sy_provider *sy_provider_get(enum sy_provider_kind kind);
