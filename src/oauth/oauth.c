@@ -257,16 +257,31 @@ static void unlink_wait(struct sy_oauth_wait *w)
         e->last = w->prev;
 }
 
+/* Removes and returns the oldest waiter. */
+static struct sy_oauth_wait *pop_first(struct entry *e)
+{
+    struct sy_oauth_wait *w = e->first;
+
+    e->first = w->next;
+    if (e->first != NULL)
+        e->first->prev = NULL;
+    else
+        e->last = NULL;
+    return w;
+}
+
 /* Answers, oldest first, the waiters of the exchange that just ended. */
 static void notify(struct entry *e, uint64_t generation, const char *token, const char *error)
 {
     struct sy_oauth_wait *w;
 
-    while ((w = e->first) != NULL && w->generation == generation) {
-        sy_oauth_token_fn *cb = w->cb;
-        void *ctx = w->ctx;
+    while (e->first != NULL && e->first->generation == generation) {
+        sy_oauth_token_fn *cb;
+        void *ctx;
 
-        unlink_wait(w);
+        w = pop_first(e);
+        cb = w->cb;
+        ctx = w->ctx;
         free(w);
         cb(ctx, token, error); /* may ask again, or cancel the next waiter */
     }
@@ -492,11 +507,8 @@ void sy_oauth_worker_dispose(void)
         entries = e->next;
         if (e->transfer != NULL)
             sy_upstream_cancel(e->transfer);
-        while (e->first != NULL) {
-            struct sy_oauth_wait *w = e->first;
-            unlink_wait(w);
-            free(w);
-        }
+        while (e->first != NULL)
+            free(pop_first(e));
         EVP_PKEY_free(e->pkey);
         wipe_free(e->token);
         wipe_free(e->body);

@@ -1717,7 +1717,6 @@ static enum sy_stream_next provider_error(struct sy_str err, struct sy_buf *out)
 {
     char code[64] = "upstream_error", said[301] = "", text[400];
     struct sy_str lit;
-    ssize_t n;
 
     if (get(err, "status", SY_JSON_STRING, &lit) && lit.len > 2 && lit.len - 2 < sizeof(code)) {
         bool plain = true;
@@ -1727,7 +1726,7 @@ static enum sy_stream_next provider_error(struct sy_str err, struct sy_buf *out)
             snprintf(code, sizeof(code), "%.*s", (int)(lit.len - 2), lit.ptr + 1);
     }
     if (get(err, "message", SY_JSON_STRING, &lit) &&
-        (n = sy_json_string_decode(lit, said, sizeof(said))) < 0) {
+        sy_json_string_decode(lit, said, sizeof(said)) < 0) {
         /* Longer than we quote: keep its start, cut at a character. */
         size_t keep = lit.len - 2 < sizeof(said) - 1 ? lit.len - 2 : sizeof(said) - 1;
         while (keep > 0 && ((unsigned char)lit.ptr[1 + keep] & 0xC0) == 0x80)
