@@ -662,6 +662,14 @@ static void finish_buffered(struct proxy *p)
                        status == 504 ? 504 : 502, "upstream_error", msg);
         return;
     }
+    if (status == 404 || status == 402) {
+        /* The route's fault, not the request's: a model the account cannot use
+         * (retired, not enabled, wrong base_url) or billing. Another route may
+         * serve it; if none does, the client's alias still exists: 502. */
+        snprintf(msg, sizeof(msg), "The provider cannot serve this model (HTTP %d)", status);
+        attempt_failed(p, "status_4xx", true, SY_ERR_UPSTREAM, 502, "upstream_rejected", msg);
+        return;
+    }
     /* Any other 4xx: the request itself is at fault; say what the provider said. */
     const char *said =
         p->body.len > 0 ? sy_provider_error_message(req->pool, p->body.ptr, p->body.len) : NULL;

@@ -64,9 +64,9 @@
  * until there is something to say, so that a stream failing right after
  * message_start sends the client nothing and can still be failed over. An
  * `error` event before that point emits nothing and returns
- * SY_STREAM_MALFORMED (the gateway then tries the next route, as for a 529);
+ * SY_STREAM_FAILED (the gateway then tries the next route, as for a 529);
  * after it, an in-band OpenAI error event carrying Anthropic's message and
- * type, then SY_STREAM_MALFORMED so the gateway ends the stream. Server-tool
+ * type, then SY_STREAM_FAILED so the gateway ends the stream adding nothing. Server-tool
  * blocks, citations and unknown events are skipped. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -1430,7 +1430,7 @@ static enum sy_stream_next on_error(struct stream *s, struct sy_str ev, struct s
     ssize_t n;
 
     if (!s->started)
-        return SY_STREAM_MALFORMED; /* nothing sent yet: let the gateway fail over */
+        return SY_STREAM_FAILED; /* nothing sent yet: the gateway fails over */
     snprintf(message, sizeof(message), "The provider failed during the stream");
     snprintf(type, sizeof(type), "upstream_error");
     if (get_object(ev, "error", &err)) {
@@ -1449,7 +1449,7 @@ static enum sy_stream_next on_error(struct stream *s, struct sy_str ev, struct s
             snprintf(type, sizeof(type), "upstream_error");
     }
     sy_provider_stream_error(out, message, "upstream_error", type);
-    return SY_STREAM_MALFORMED;
+    return SY_STREAM_FAILED;
 }
 
 static enum sy_stream_next on_event(struct sy_stream_state *st, enum sy_endpoint ep,
