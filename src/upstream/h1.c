@@ -32,13 +32,8 @@
  * Failures found while starting (the SSRF guard, a connect() that fails at
  * once) are reported from a zero timer, never from inside
  * sy_upstream_start(). */
-#include <arpa/inet.h>
-#include <assert.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
 
 #include <uv.h>
 
@@ -52,17 +47,10 @@
 #define IDLE_MAX_PER_ADDRESS 256
 #define IDLE_TIMEOUT_MS      30000
 #define CONNECT_DEFAULT_MS   300000 /* curl's default when connect_ms is 0 */
-#define MAX_ADDRESSES        2      /* "localhost": 127.0.0.1, then ::1 */
-
-union sockaddr_any {
-    struct sockaddr sa;
-    struct sockaddr_in in;
-    struct sockaddr_in6 in6;
-};
 
 /* One upstream address and its idle connections. */
 struct address {
-    union sockaddr_any sa;
+    union sy__h1_sockaddr sa;
     struct conn *idle; /* most recently used first */
     unsigned idle_count;
 };
@@ -91,7 +79,7 @@ struct transfer {
     struct transfer *prev, *next; /* in h1->transfers until finished */
     struct transfer *next_deferred;
     struct conn *conn;
-    struct address *addrs[MAX_ADDRESSES];
+    struct address *addrs[SY__H1_MAX_ADDRESSES];
     unsigned addr_count, addr_index;
     const struct sy_upstream_handlers *h;
     void *hctx;
@@ -134,7 +122,7 @@ struct sy__h1_ctx {
     char rbuf[READ_BUF_BYTES];
 };
 
-/* ---- Transfers: finishing ------------------------------------------------- */
+/* ---- Transfers: ending them, deadlines -------------------------------------- */
 
 static void free_transfer(struct transfer *t)
 {
@@ -248,8 +236,6 @@ static void fail(struct transfer *t, enum sy_upstream_result res, const char *de
     finish(t, res, detail);
 }
 
-/* ---- Deadlines ------------------------------------------------------------ */
-
 /* The earliest deadline that applies to `t` now, in loop milliseconds, and
  * its name; UINT64_MAX when none does. */
 static uint64_t next_deadline(const struct transfer *t, const char **what)
@@ -314,7 +300,7 @@ static void on_transfer_timer(uv_timer_t *timer)
     release(t);
 }
 
-/* ---- Connections ---------------------------------------------------------- */
+/* ---- Connections and requests ------------------------------------------------ */
 
 static void on_conn_closed(uv_handle_t *handle)
 {
@@ -426,8 +412,6 @@ static void attach(struct transfer *t, struct conn *c)
     t->got_bytes = false;
     t->request_sent = false;
 }
-
-/* ---- Requests ------------------------------------------------------------- */
 
 static void on_write(uv_write_t *req, int status);
 static void conn_failed(struct transfer *t, int err);
@@ -752,101 +736,9 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     release(t);
 }
 
-/* ---- Starting ------------------------------------------------------------- */
+/* ---- Starting, control and the context -------------------------------------- */
 
-/* What the URL says, for a URL the fast path takes. */
-struct target {
-    union sockaddr_any sa[MAX_ADDRESSES];
-    unsigned sa_count;
-    struct sy_str host; /* as written, with brackets for IPv6 */
-    unsigned port;
-    struct sy_str path; /* from '/' or '?' on; empty means "/" */
-};
-
-/* Parses "http://HOST[:PORT][/PATH][?QUERY]" where HOST is an IPv4 literal,
- * a bracketed IPv6 literal without zone, or "localhost". Returns false for
- * anything else, curl's to handle (user info, fragments, DNS names, bytes
- * that would need escaping). */
-static bool parse_url(const char *url, struct target *tg)
-{
-    char host[64];
-    const char *p, *auth, *port_at = NULL, *path;
-    size_t host_len;
-
-    memset(tg, 0, sizeof(*tg));
-    if (strncasecmp(url, "http://", 7) != 0)
-        return false;
-    auth = url + 7;
-    path = auth + strcspn(auth, "/?");
-    for (p = url; *p != '\0'; p++)
-        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '#')
-            return false;
-    if (memchr(auth, '@', (size_t)(path - auth)) != NULL)
-        return false;
-    if (*auth == '[') {
-        const char *close = memchr(auth, ']', (size_t)(path - auth));
-        if (close == NULL)
-            return false;
-        host_len = (size_t)(close - auth - 1);
-        if (host_len == 0 || host_len >= sizeof(host))
-            return false;
-        memcpy(host, auth + 1, host_len);
-        host[host_len] = '\0';
-        tg->sa[0].in6.sin6_family = AF_INET6;
-        if (inet_pton(AF_INET6, host, &tg->sa[0].in6.sin6_addr) != 1)
-            return false;
-        tg->host = (struct sy_str){auth, (size_t)(close - auth + 1)};
-        if (close + 1 < path && close[1] != ':')
-            return false;
-        port_at = close + 1 < path ? close + 2 : NULL;
-        tg->sa_count = 1;
-    } else {
-        const char *colon = memchr(auth, ':', (size_t)(path - auth));
-        host_len = (size_t)((colon != NULL ? colon : path) - auth);
-        if (host_len == 0 || host_len >= sizeof(host))
-            return false;
-        memcpy(host, auth, host_len);
-        host[host_len] = '\0';
-        tg->host = (struct sy_str){auth, host_len};
-        port_at = colon != NULL ? colon + 1 : NULL;
-        if (strcasecmp(host, "localhost") == 0) {
-            tg->sa[0].in.sin_family = AF_INET;
-            tg->sa[0].in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            tg->sa[1].in6.sin6_family = AF_INET6;
-            tg->sa[1].in6.sin6_addr = in6addr_loopback;
-            tg->sa_count = 2;
-        } else {
-            tg->sa[0].in.sin_family = AF_INET;
-            if (inet_pton(AF_INET, host, &tg->sa[0].in.sin_addr) != 1)
-                return false;
-            tg->sa_count = 1;
-        }
-    }
-    tg->port = 80;
-    if (port_at != NULL && port_at < path) {
-        unsigned v = 0;
-        if (path - port_at > 5)
-            return false;
-        for (p = port_at; p < path; p++) {
-            if (*p < '0' || *p > '9')
-                return false;
-            v = v * 10 + (unsigned)(*p - '0');
-        }
-        if (v == 0 || v > 65535)
-            return false;
-        tg->port = v;
-    }
-    for (unsigned i = 0; i < tg->sa_count; i++) {
-        if (tg->sa[i].sa.sa_family == AF_INET)
-            tg->sa[i].in.sin_port = htons((uint16_t)tg->port);
-        else
-            tg->sa[i].in6.sin6_port = htons((uint16_t)tg->port);
-    }
-    tg->path = sy_str_c(path);
-    return true;
-}
-
-static bool same_address(const union sockaddr_any *a, const union sockaddr_any *b)
+static bool same_address(const union sy__h1_sockaddr *a, const union sy__h1_sockaddr *b)
 {
     if (a->sa.sa_family != b->sa.sa_family)
         return false;
@@ -857,7 +749,7 @@ static bool same_address(const union sockaddr_any *a, const union sockaddr_any *
 }
 
 /* Addresses come from the config, so there are few: a list will do. */
-static struct address *find_address(struct sy__h1_ctx *h1, const union sockaddr_any *sa)
+static struct address *find_address(struct sy__h1_ctx *h1, const union sy__h1_sockaddr *sa)
 {
     struct address *a;
 
@@ -871,87 +763,11 @@ static struct address *find_address(struct sy__h1_ctx *h1, const union sockaddr_
     return a;
 }
 
-/* A "Name:" line with nothing after the colon asks curl to leave a header
- * out; it means the same here. */
-static bool is_removal(const char *line, size_t len)
-{
-    const char *colon = memchr(line, ':', len);
-
-    if (colon == NULL)
-        return false;
-    for (const char *p = colon + 1; p < line + len; p++)
-        if (*p != ' ' && *p != '\t')
-            return false;
-    return true;
-}
-
-/* Appends `len` bytes at `*at`. */
-static void put(char **at, const void *src, size_t len)
-{
-    memcpy(*at, src, len);
-    *at += len;
-}
-
-#define PUT_LIT(at, lit) put((at), (lit), sizeof(lit) - 1)
-
-/* Writes the request head into t->head (sized by the caller from the same
- * computation) and returns its length. With `t` NULL, only measures;
- * returns 0 when a header line holds CR, LF or NUL. */
-static size_t build_head(struct transfer *t, const struct sy_upstream_request *req,
-                         const struct target *tg)
-{
-    char port[8], length[24];
-    size_t port_len = 0, length_len = 0, total;
-    char *at = t != NULL ? t->head : NULL;
-
-    if (tg->port != 80)
-        port_len = (size_t)snprintf(port, sizeof(port), ":%u", tg->port);
-    if (!req->is_get)
-        length_len = (size_t)snprintf(length, sizeof(length), "%zu", req->body.len);
-    total = (req->is_get ? 4 : 5) + (tg->path.len > 0 && tg->path.ptr[0] == '/' ? 0 : 1) +
-            tg->path.len + sizeof(" HTTP/1.1\r\nHost: ") - 1 + tg->host.len + port_len + 2 +
-            (req->is_get ? 0 : sizeof("Content-Length: \r\n") - 1 + length_len) + 2;
-    if (at != NULL) {
-        put(&at, req->is_get ? "GET " : "POST ", req->is_get ? 4 : 5);
-        if (tg->path.len == 0 || tg->path.ptr[0] != '/')
-            PUT_LIT(&at, "/");
-        put(&at, tg->path.ptr, tg->path.len);
-        PUT_LIT(&at, " HTTP/1.1\r\nHost: ");
-        put(&at, tg->host.ptr, tg->host.len);
-        put(&at, port, port_len);
-        PUT_LIT(&at, "\r\n");
-        if (!req->is_get) {
-            PUT_LIT(&at, "Content-Length: ");
-            put(&at, length, length_len);
-            PUT_LIT(&at, "\r\n");
-        }
-    }
-    for (size_t i = 0; i < req->headers_count; i++) {
-        const char *line = req->headers[i];
-        size_t len = strlen(line);
-
-        if (len == 0 || is_removal(line, len))
-            continue;
-        if (t == NULL && strpbrk(line, "\r\n") != NULL)
-            return 0;
-        total += len + 2;
-        if (at != NULL) {
-            put(&at, line, len);
-            PUT_LIT(&at, "\r\n");
-        }
-    }
-    if (at != NULL) {
-        PUT_LIT(&at, "\r\n");
-        assert((size_t)(at - t->head) == total); /* measured and written alike */
-    }
-    return total;
-}
-
 bool sy__h1_try_start(struct sy__h1_ctx *h1, const struct sy_upstream_request *req,
                       const struct sy_upstream_handlers *handlers, void *hctx,
                       struct sy_upstream **out)
 {
-    struct target tg;
+    struct sy__h1_target tg;
     struct transfer *t;
     size_t head_len;
 
@@ -960,9 +776,9 @@ bool sy__h1_try_start(struct sy__h1_ctx *h1, const struct sy_upstream_request *r
         return false;
     if (req->proxy != NULL ? req->proxy[0] != '\0' : h1->has_env_proxy)
         return false;
-    if (req->body.len > UINT32_MAX / 2 || !parse_url(req->url, &tg))
+    if (req->body.len > UINT32_MAX / 2 || !sy__h1_parse_url(req->url, &tg))
         return false; /* uv_buf_t lengths are 32-bit: leave giants to curl */
-    head_len = build_head(NULL, req, &tg);
+    head_len = sy__h1_request_head(req, &tg, NULL);
     if (head_len == 0)
         return true; /* a header line that would inject others: refused */
 
@@ -975,7 +791,7 @@ bool sy__h1_try_start(struct sy__h1_ctx *h1, const struct sy_upstream_request *r
     t->timeouts = req->timeouts;
     t->allow_private = req->allow_private;
     t->body = req->is_get ? SY_STR_NULL : req->body;
-    t->head_len = build_head(t, req, &tg);
+    t->head_len = sy__h1_request_head(req, &tg, t->head);
     sy_h1_parser_init(&t->parser);
     for (unsigned i = 0; i < tg.sa_count; i++)
         t->addrs[i] = find_address(h1, &tg.sa[i]);
@@ -996,8 +812,6 @@ bool sy__h1_try_start(struct sy__h1_ctx *h1, const struct sy_upstream_request *r
     release(t);
     return true;
 }
-
-/* ---- Control -------------------------------------------------------------- */
 
 void sy__h1_cancel(struct sy_upstream *base)
 {
@@ -1067,8 +881,6 @@ void sy__h1_get_stats(const struct sy__h1_ctx *h1, struct sy__h1_stats *out)
     }
     *out = h1->stats;
 }
-
-/* ---- Context -------------------------------------------------------------- */
 
 static bool env_is_set(const char *name)
 {

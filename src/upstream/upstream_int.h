@@ -11,12 +11,14 @@
 #ifndef SY_UPSTREAM_UPSTREAM_INT_H
 #define SY_UPSTREAM_UPSTREAM_INT_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "upstream/upstream.h"
 
-struct sockaddr;
 struct uv_loop_s;
 
 enum sy__upstream_backend {
@@ -33,6 +35,41 @@ struct sy_upstream {
  * metadata), 100.100.100.200, fe80::/10, fd00:ec2::254 and IPv4-mapped
  * link-local. Both backends refuse them unless the request allows it. */
 bool sy__upstream_is_blocked_address(const struct sockaddr *sa);
+
+/* ---- h1_request.c: which URLs the fast path takes, what it sends ---------- */
+
+#define SY__H1_MAX_ADDRESSES 2 /* "localhost": 127.0.0.1, then ::1 */
+
+union sy__h1_sockaddr {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+};
+
+/* What a URL for the fast path says. The views point into the URL. */
+struct sy__h1_target {
+    union sy__h1_sockaddr sa[SY__H1_MAX_ADDRESSES]; /* in the order to try them */
+    unsigned sa_count;
+    struct sy_str host; /* as written, with brackets for IPv6: for the Host header */
+    unsigned port;
+    struct sy_str path; /* from '/' or '?' on; empty means "/" */
+};
+
+/* Parses "http://HOST[:PORT][/PATH][?QUERY]" where HOST is an IPv4 literal,
+ * a bracketed IPv6 literal without zone, or "localhost" (no DNS: 127.0.0.1,
+ * then ::1). Returns false for anything else, which is curl's to handle:
+ * other schemes, DNS names, user info, fragments, bytes that would need
+ * escaping. */
+bool sy__h1_parse_url(const char *url, struct sy__h1_target *tg);
+
+/* Writes the request head for `req` to `tg` into `out` and returns its
+ * length: the request line, Host (with the port unless 80), Content-Length
+ * (not for GET), the request's header lines except "Name:" lines with an
+ * empty value (curl's way of leaving a header out), and the empty line.
+ * With `out` NULL, only measures, and returns 0 when a header line holds CR
+ * or LF (it would inject others). */
+size_t sy__h1_request_head(const struct sy_upstream_request *req, const struct sy__h1_target *tg,
+                           char *out);
 
 /* ---- h1.c: the plain HTTP/1.1 client ------------------------------------- */
 
