@@ -1056,6 +1056,8 @@ static char *default_base_url(const struct sy_config_provider *p)
     case SY_KIND_GEMINI:
         return sy_xstrdup("https://generativelanguage.googleapis.com/v1beta");
     case SY_KIND_VERTEX:
+        if (p->region != NULL && strcmp(p->region, "global") == 0)
+            return sy_xstrdup("https://aiplatform.googleapis.com/v1"); /* no regional host */
         return p->region != NULL
                    ? sy_xasprintf("https://%s-aiplatform.googleapis.com/v1", p->region)
                    : NULL;

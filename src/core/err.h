@@ -30,4 +30,8 @@ const char *sy_err_name(enum sy_err err);
 /* Returns the HTTP status for `err`. */
 int sy_err_status(enum sy_err err);
 
+/* Returns the reason phrase of HTTP `status` ("Not Found"), or a generic one
+ * ("Client Error", "Server Error", "OK") for codes without their own. */
+const char *sy_http_reason(int status);
+
 #endif

@@ -26,10 +26,12 @@
 #include "config/config.h"
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "core/err.h"
 #include "core/log.h"
 #include "core/pool.h"
 #include "http/http.h"
 #include "metrics/metrics.h"
+#include "oauth/oauth.h"
 #include "upstream/upstream.h"
 
 struct worker {
@@ -129,48 +131,6 @@ void sy_req_add_header(struct sy_req *req, const char *name, const char *value, 
                           value_len);
 }
 
-static const char *reason_phrase(int status)
-{
-    switch (status) {
-    case 200:
-        return "OK";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 408:
-        return "Request Timeout";
-    case 409:
-        return "Conflict";
-    case 413:
-        return "Payload Too Large";
-    case 415:
-        return "Unsupported Media Type";
-    case 422:
-        return "Unprocessable Entity";
-    case 429:
-        return "Too Many Requests";
-    case 431:
-        return "Request Header Fields Too Large";
-    case 500:
-        return "Internal Server Error";
-    case 502:
-        return "Bad Gateway";
-    case 503:
-        return "Service Unavailable";
-    case 504:
-        return "Gateway Timeout";
-    default:
-        return status < 400 ? "OK" : "Error";
-    }
-}
-
 static void set_standard_headers(struct sy_req *req, int status, const char *content_type)
 {
     h2o_req_t *hreq = hreq_of(req);
@@ -179,7 +139,7 @@ static void set_standard_headers(struct sy_req *req, int status, const char *con
 
     req->status = status;
     hreq->res.status = status;
-    hreq->res.reason = reason_phrase(status);
+    hreq->res.reason = sy_http_reason(status);
     if (content_type != NULL)
         h2o_add_header(&hreq->pool, &hreq->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
                        strlen(content_type));
@@ -498,6 +458,7 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
 
     uv_run(&w->loop, UV_RUN_DEFAULT);
+    sy_oauth_worker_dispose(); /* thread-local: on this thread, while w->upstream lives */
     sem_post(&w->stopped);
     /* Parked, not returned: h2o keeps per-thread free lists of memory in
      * thread-local storage, which a finished thread would orphan (and

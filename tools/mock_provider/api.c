@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "core/err.h"
 #include "mock_provider/mock_provider_int.h"
 
 #define LIT(buf, lit) SY__MOCK_PUT_LIT((buf), (lit))
@@ -13,49 +14,9 @@
 /* Fixed, so that the list is the same in every run. */
 #define MODELS_CREATED 1700000000
 
-static const char *reason_phrase(uint32_t status)
-{
-    switch (status) {
-    case 200:
-        return "OK";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 408:
-        return "Request Timeout";
-    case 409:
-        return "Conflict";
-    case 413:
-        return "Payload Too Large";
-    case 422:
-        return "Unprocessable Entity";
-    case 429:
-        return "Too Many Requests";
-    case 431:
-        return "Request Header Fields Too Large";
-    case 500:
-        return "Internal Server Error";
-    case 502:
-        return "Bad Gateway";
-    case 503:
-        return "Service Unavailable";
-    case 504:
-        return "Gateway Timeout";
-    default:
-        return status >= 500 ? "Server Error" : "Client Error";
-    }
-}
-
 static void status_line(struct sy_buf *head, uint32_t status)
 {
-    const char *reason = reason_phrase(status);
+    const char *reason = sy_http_reason((int)status);
 
     LIT(head, "HTTP/1.1 ");
     sy__mock_buf_u64(head, status);
