@@ -117,7 +117,6 @@ struct sy__h1_ctx {
     size_t addrs_count;
     unsigned active;
     bool is_closing;
-    bool has_env_proxy; /* curl would use http_proxy / all_proxy: leave it to curl */
     struct sy__h1_stats stats;
     char rbuf[READ_BUF_BYTES];
 };
@@ -774,7 +773,7 @@ bool sy__h1_try_start(struct sy__h1_ctx *h1, const struct sy_upstream_request *r
     *out = NULL;
     if (h1 == NULL || h1->is_closing)
         return false;
-    if (req->proxy != NULL ? req->proxy[0] != '\0' : h1->has_env_proxy)
+    if (req->proxy != NULL && req->proxy[0] != '\0')
         return false;
     if (req->body.len > UINT32_MAX / 2 || !sy__h1_parse_url(req->url, &tg))
         return false; /* uv_buf_t lengths are 32-bit: leave giants to curl */
@@ -882,13 +881,6 @@ void sy__h1_get_stats(const struct sy__h1_ctx *h1, struct sy__h1_stats *out)
     *out = h1->stats;
 }
 
-static bool env_is_set(const char *name)
-{
-    const char *v = getenv(name);
-
-    return v != NULL && v[0] != '\0';
-}
-
 struct sy__h1_ctx *sy__h1_ctx_new(struct uv_loop_s *loop)
 {
     struct sy__h1_ctx *h1 = sy_xcalloc(1, sizeof(*h1));
@@ -896,10 +888,8 @@ struct sy__h1_ctx *sy__h1_ctx_new(struct uv_loop_s *loop)
     h1->loop = loop;
     uv_timer_init(loop, &h1->notify);
     h1->notify.data = h1;
-    /* libcurl sends plain http:// through these when no proxy is set; such
-     * setups keep curl, which also knows no_proxy. */
-    h1->has_env_proxy =
-        env_is_set("http_proxy") || env_is_set("all_proxy") || env_is_set("ALL_PROXY");
+    /* Proxies come from the config only: like the curl path (CURLOPT_PROXY
+     * ""), this client ignores http_proxy and friends in the environment. */
     return h1;
 }
 
