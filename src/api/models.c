@@ -24,17 +24,6 @@ enum sy_next sy__api_list_models(struct sy_req *req)
     return SY_DONE;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes `s` into the pool; NULL when malformed. */
 static char *url_decode(struct sy_pool *pool, struct sy_str s, size_t *out_len)
 {
@@ -43,8 +32,8 @@ static char *url_decode(struct sy_pool *pool, struct sy_str s, size_t *out_len)
     for (size_t i = 0; i < s.len; i++) {
         if (s.ptr[i] == '%') {
             int hi, lo;
-            if (i + 2 >= s.len || (hi = hexval(s.ptr[i + 1])) < 0 ||
-                (lo = hexval(s.ptr[i + 2])) < 0)
+            if (i + 2 >= s.len || (hi = sy_hex_digit(s.ptr[i + 1])) < 0 ||
+                (lo = sy_hex_digit(s.ptr[i + 2])) < 0)
                 return NULL;
             *p++ = (char)(hi * 16 + lo);
             i += 2;

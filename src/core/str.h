@@ -35,6 +35,9 @@ static inline bool sy_str_eq_c(struct sy_str a, const char *b)
 
 bool sy_str_eq_nocase(struct sy_str a, struct sy_str b);
 
+/* Returns the value of hexadecimal digit `c`, or -1. */
+int sy_hex_digit(char c);
+
 bool sy_str_has_prefix(struct sy_str s, struct sy_str prefix);
 
 /* Compares in time that depends only on the lengths, not on the bytes: for

@@ -1134,29 +1134,6 @@ static enum sy_err embed_body(struct sy_str raw, const char *model, struct sy_bu
 
 /* ---- Requests: URLs and headers ------------------------------------------ */
 
-/* Percent-encodes all but RFC 3986 unreserved characters: a name from the
- * config must not change the URL's shape. */
-static char *path_escape(struct sy_pool *pool, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t len = strlen(s);
-    char *out = sy_pool_alloc(pool, len * 3 + 1), *p = out;
-
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~') {
-            *p++ = (char)c;
-        } else {
-            *p++ = '%';
-            *p++ = hex[c >> 4];
-            *p++ = hex[c & 15];
-        }
-    }
-    *p = '\0';
-    return out;
-}
-
 /* The model id without a "models/" resource prefix. */
 static const char *bare_model(const char *model)
 {
@@ -1212,9 +1189,9 @@ static enum sy_err build_gemini(const struct sy_build_ctx *ctx, struct sy_upstre
 
     if (err != SY_OK)
         return err;
-    out->url =
-        sy_pool_printf(ctx->pool, "%s/models/%s:%s", prov->base_url,
-                       path_escape(ctx->pool, bare_model(ctx->upstream_model)), method_for(ctx));
+    out->url = sy_pool_printf(ctx->pool, "%s/models/%s:%s", prov->base_url,
+                              sy_provider_path_escape(ctx->pool, bare_model(ctx->upstream_model)),
+                              method_for(ctx));
     return SY_OK;
 }
 
@@ -1231,8 +1208,9 @@ static enum sy_err build_vertex(const struct sy_build_ctx *ctx, struct sy_upstre
         return err;
     out->url = sy_pool_printf(
         ctx->pool, "%s/projects/%s/locations/%s/publishers/google/models/%s:%s", prov->base_url,
-        path_escape(ctx->pool, prov->project), path_escape(ctx->pool, prov->region),
-        path_escape(ctx->pool, bare_model(ctx->upstream_model)), method_for(ctx));
+        sy_provider_path_escape(ctx->pool, prov->project),
+        sy_provider_path_escape(ctx->pool, prov->region),
+        sy_provider_path_escape(ctx->pool, bare_model(ctx->upstream_model)), method_for(ctx));
     return SY_OK;
 }
 

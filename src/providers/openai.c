@@ -207,29 +207,6 @@ static enum sy_err build_openai(const struct sy_build_ctx *ctx, struct sy_upstre
     return SY_OK;
 }
 
-/* Percent-encodes all but RFC 3986 unreserved characters: a deployment name
- * from the config must not change the URL's shape. */
-static char *path_escape(struct sy_pool *pool, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t len = strlen(s);
-    char *out = sy_pool_alloc(pool, len * 3 + 1), *p = out;
-
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~') {
-            *p++ = (char)c;
-        } else {
-            *p++ = '%';
-            *p++ = hex[c >> 4];
-            *p++ = hex[c & 15];
-        }
-    }
-    *p = '\0';
-    return out;
-}
-
 static enum sy_err build_azure(const struct sy_build_ctx *ctx, struct sy_upstream_call *out)
 {
     const struct sy_config_provider *prov = ctx->prov;
@@ -238,7 +215,7 @@ static enum sy_err build_azure(const struct sy_build_ctx *ctx, struct sy_upstrea
 
     out->url =
         sy_pool_printf(ctx->pool, "%s/openai/deployments/%s%s?api-version=%s", prov->base_url,
-                       path_escape(ctx->pool, ctx->upstream_model), paths[ctx->ep],
+                       sy_provider_path_escape(ctx->pool, ctx->upstream_model), paths[ctx->ep],
                        prov->api_version != NULL ? prov->api_version : "2024-10-21");
     build_common(ctx, auth, out);
     return SY_OK;

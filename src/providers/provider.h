@@ -47,8 +47,8 @@ struct sy_client_request {
     struct sy_str stream_options; /* raw value of the last "stream_options", or NULL ptr */
     bool is_stream;               /* "stream": true (never for embeddings) */
     bool include_usage;           /* stream_options.include_usage is true */
-    bool has_extensions; /* translated from another API: may carry fields only some kinds
-                            understand (top_k, thinking, thinking_blocks, cache_control) */
+    bool has_extensions;          /* translated from another API: may carry fields only some kinds
+                                     understand (top_k, thinking, thinking_blocks, cache_control) */
 };
 
 /* What to send upstream; all memory from the request pool. */
@@ -142,6 +142,11 @@ const struct sy_provider *sy_provider_get(enum sy_provider_kind kind);
  * data: {"error":{"message":..,"type":..,"code":..}}\n\n */
 void sy_provider_stream_error(struct sy_buf *out, const char *message, const char *type,
                               const char *code);
+
+/* Percent-encodes all but RFC 3986 unreserved characters into the pool, so
+ * that a name from the config (a deployment, a model, a project) cannot change
+ * a URL's shape. */
+char *sy_provider_path_escape(struct sy_pool *pool, const char *s);
 
 /* Reads an OpenAI "usage" object (raw, validated JSON) into `usage`. Returns
  * false when `obj` is not an object. */

@@ -44,24 +44,13 @@ void sy_sigv4_append_encoded(struct sy_buf *out, const char *s, size_t len)
     append_encoded(out, s, len, false);
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Appends `s` percent-decoded ("%zz" that is not an escape stays as it is). */
 static void append_decoded(struct sy_buf *out, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         int hi, lo;
-        if (s[i] == '%' && i + 2 < len && (hi = hex_value(s[i + 1])) >= 0 &&
-            (lo = hex_value(s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < len && (hi = sy_hex_digit(s[i + 1])) >= 0 &&
+            (lo = sy_hex_digit(s[i + 2])) >= 0) {
             char c = (char)(hi << 4 | lo);
             sy_buf_append(out, &c, 1);
             i += 2;

@@ -1,4 +1,7 @@
-/* providers/stream.c - what stream translators share: SSE-based feeding. */
+/* providers/stream.c - what the kinds share: SSE-based feeding, URL escaping. */
+#include <string.h>
+
+#include "core/pool.h"
 #include "providers/provider.h"
 
 struct feed {
@@ -28,4 +31,25 @@ enum sy_stream_next sy_provider_sse_feed(struct sy_stream_state *st, enum sy_end
     if (rc == SY_SSE_TOO_LARGE)
         return SY_STREAM_TOO_LARGE;
     return f.next;
+}
+
+char *sy_provider_path_escape(struct sy_pool *pool, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t len = strlen(s);
+    char *out = sy_pool_alloc(pool, len * 3 + 1), *p = out;
+
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
+            *p++ = (char)c;
+        } else {
+            *p++ = '%';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 15];
+        }
+    }
+    *p = '\0';
+    return out;
 }
