@@ -56,6 +56,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libswitchyard.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libswitchyard.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
+$(BUILD)/bench-translate: bench/translate.c $(BUILD)/libswitchyard.a
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libswitchyard.a $(LDFLAGS) $(LDLIBS)
+
 $(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libswitchyard.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libswitchyard.a $(LDFLAGS) $(LDLIBS)
@@ -90,7 +93,7 @@ e2e: $(BUILD)/switchyard $(BUILD)/switchyard
 	    tests/e2e/*.test.mjs $(wildcard tests/e2e/regress/*.test.mjs)
 
 bench: deps
-	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory build $(BUILD)/bench-translate
 	sh bench/run.sh
 
 fuzz:

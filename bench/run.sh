@@ -450,6 +450,15 @@ if [ "$PERF" = 1 ]; then
     fi
 fi
 
+# ---- 7b. translation alone (no I/O) ---------------------------------------------------------
+
+TRANSLATE=""
+if [ -x "$ROOT/build/release/bench-translate" ]; then
+    log "translation cost per kind (bench-translate)"
+    TRANSLATE=$(taskset -c 0 "$ROOT/build/release/bench-translate" 20000 2>&1) ||
+        log "warning: bench-translate failed: $TRANSLATE"
+fi
+
 # ---- 8. docs/BENCHMARKS.md -------------------------------------------------------------------
 
 MOCK_RSS=$(status_kb VmHWM "$MOCK_PID")
@@ -538,6 +547,14 @@ NEW=$TMP/BENCHMARKS.md
         echo "| proxy | client connections | upstream connections | SSE bytes delivered | RSS idle | RSS with streams open | peak RSS (VmHWM) | RSS 0.5 s after | upstream connections 0.5 s after (before) |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
         awk -F'\t' '{ printf "| %s | %d | %d | %.1f MB | %.1f MB | %.1f MB | %.1f MB | %.1f MB | %d (%d) |\n", $1, $3, $4, $11 / 1048576, $5 / 1024, $6 / 1024, $7 / 1024, $8 / 1024, $9, $10 }' "$STREAMS_TSV"
+        echo
+    fi
+    if [ -n "$TRANSLATE" ]; then
+        echo "## Translation alone"
+        echo
+        echo "\`build/release/bench-translate\` (bench/translate.c): the kind's pure functions on the same request, in a loop on core 0, no sockets: building the upstream request, translating a whole answer, and translating a 20-chunk stream. The end-to-end rows above add the kernel, and for the Anthropic upstream also a fake provider that spends about 3x more per answer than on its OpenAI path, which lowers batching; this table is the translation's own cost."
+        echo
+        echo "$TRANSLATE"
         echo
     fi
     echo "Idle RSS before the runs: switchyard $(awk -v k="$GW_RSS_IDLE" 'BEGIN { printf "%.1f", k / 1024 }') MB, nginx worker $(awk -v k="$NGINX_RSS_IDLE" 'BEGIN { printf "%.1f", k / 1024 }') MB. Peak RSS of the mock provider over the whole run: $(awk -v k="$MOCK_RSS" 'BEGIN { printf "%.1f", k / 1024 }') MB."

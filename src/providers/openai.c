@@ -332,7 +332,7 @@ static enum sy_err translate_response(enum sy_endpoint ep, const char *alias, co
 static enum sy_stream_next on_event(struct sy_stream_state *st, enum sy_endpoint ep,
                                     const struct sy_sse_event *ev, struct sy_buf *out)
 {
-    struct sy_buf tmp = {0};
+    struct sy_str *alias_json = st->kind_state;
     struct scanned sc;
     struct sy_json_iter it;
     struct sy_str choice;
@@ -346,7 +346,16 @@ static enum sy_stream_next on_event(struct sy_stream_state *st, enum sy_endpoint
     if (sy_json_validate(ev->data.ptr, ev->data.len, MAX_DEPTH, NULL) != SY_JSON_OBJECT)
         return SY_STREAM_MALFORMED;
     st->events++;
-    scan_top(ev->data, alias_to_json(&tmp, st->alias), !st->client_wants_usage, &sc);
+    if (alias_json == NULL) {
+        /* Once per stream, not per event: the alias as a JSON string. */
+        struct sy_buf tmp = {0};
+        alias_json = sy_pool_alloc(st->pool, sizeof(*alias_json));
+        alias_to_json(&tmp, st->alias);
+        *alias_json = (struct sy_str){sy_pool_strndup(st->pool, tmp.ptr, tmp.len), tmp.len};
+        sy_buf_dispose(&tmp);
+        st->kind_state = alias_json;
+    }
+    scan_top(ev->data, *alias_json, !st->client_wants_usage, &sc);
     if (sc.choices_type == SY_JSON_ARRAY) {
         sy_json_iter_init(&it, sc.choices);
         while (sy_json_next_element(&it, &choice, NULL)) {
@@ -363,15 +372,12 @@ static enum sy_stream_next on_event(struct sy_stream_state *st, enum sy_endpoint
         struct sy_json_iter probe;
         struct sy_str first;
         sy_json_iter_init(&probe, sc.choices);
-        if (!sy_json_next_element(&probe, &first, NULL)) {
-            sy_buf_dispose(&tmp);
+        if (!sy_json_next_element(&probe, &first, NULL))
             return SY_STREAM_CONTINUE;
-        }
     }
     SY_BUF_APPEND_LIT(out, "data: ");
     apply_edits(out, ev->data, &sc.edits);
     SY_BUF_APPEND_LIT(out, "\n\n");
-    sy_buf_dispose(&tmp);
     return SY_STREAM_CONTINUE;
 }
 
