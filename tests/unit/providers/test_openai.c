@@ -164,6 +164,13 @@ static void refuses_a_response_that_is_not_a_json_object(void **state)
     sy_buf_dispose(&out);
 }
 
+/* Frees what event() set up in `st`. */
+static void end_stream(struct sy_stream_state *st)
+{
+    sy_sse_dispose(&st->sse);
+    sy_pool_free(st->pool);
+}
+
 /* Feeds one upstream SSE event with `data`, as bytes on the wire. */
 static enum sy_stream_next event(struct sy_stream_state *st, const char *data, struct sy_buf *out)
 {
@@ -173,6 +180,7 @@ static enum sy_stream_next event(struct sy_stream_state *st, const char *data, s
     if (st->max_event_bytes == 0) {
         st->max_event_bytes = 1 << 16;
         sy_sse_init(&st->sse, st->max_event_bytes);
+        st->pool = sy_pool_new(); /* freed by end_stream() */
     }
     sy_buf_appendf(&wire, "data: %s\n\n", data);
     next = sy_provider_openai.stream_feed(st, SY_EP_CHAT, wire.ptr, wire.len, out);
@@ -214,7 +222,7 @@ static void keeps_usage_from_clients_that_did_not_ask_for_it(void **state)
     assert_int_equal(event(&st, "[DONE]", &out), SY_STREAM_DONE);
     assert_string_equal(out.ptr, "data: [DONE]\n\n");
     assert_true(st.saw_done);
-    sy_sse_dispose(&st.sse);
+    end_stream(&st);
     sy_buf_dispose(&out);
 }
 
@@ -227,6 +235,7 @@ static void passes_the_usage_chunk_to_clients_that_asked(void **state)
     event(&st, "{\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":4}}", &out);
     assert_string_equal(
         out.ptr, "data: {\"model\":\"fast\",\"choices\":[],\"usage\":{\"prompt_tokens\":4}}\n\n");
+    end_stream(&st);
     sy_buf_dispose(&out);
 }
 
@@ -238,7 +247,7 @@ static void calls_a_chunk_that_is_not_json_malformed(void **state)
     (void)state;
     assert_int_equal(event(&st, "{not json", &out), SY_STREAM_MALFORMED);
     assert_int_equal(out.len, 0);
-    sy_sse_dispose(&st.sse);
+    end_stream(&st);
     sy_buf_dispose(&out);
 }
 
