@@ -93,6 +93,18 @@ static void run(struct sy_req *req)
     }
 }
 
+/* Answers 431 (in the route's error shape) when the request's headers are
+ * over http.max_header_bytes. */
+static bool fails_header_limit(struct sy_req *req)
+{
+    if (req->header_bytes <= req->cfg->http.max_header_bytes)
+        return false;
+    sy_req_fail_ex(req, SY_ERR_HEADERS, 0, "request_header_fields_too_large", NULL,
+                   "Request headers are %zu bytes; the limit is %zu", req->header_bytes,
+                   req->cfg->http.max_header_bytes);
+    return true;
+}
+
 void sy__api_resume(struct sy_req *req)
 {
     run(req);
@@ -106,18 +118,14 @@ void sy_api_handle(struct sy_req *req)
 
     req->api = call;
     req->shape = SY_SHAPE_OPENAI;
-    if (req->header_bytes > req->cfg->http.max_header_bytes) {
-        sy_req_fail_ex(req, SY_ERR_HEADERS, 0, "request_header_fields_too_large", NULL,
-                       "Request headers are %zu bytes; the limit is %zu", req->header_bytes,
-                       req->cfg->http.max_header_bytes);
-        return;
-    }
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         const struct sy_route *r = &routes[i];
         if (!path_matches(r, req->path))
             continue;
         path_match = r;
-        req->shape = r->shape; /* before any error, the 405 below included */
+        req->shape = r->shape; /* before any error, the 431 and 405 below included */
+        if (fails_header_limit(req))
+            return;
         if (sy_str_eq_c(req->method, r->method) ||
             (sy_str_eq_c(req->method, "HEAD") && strcmp(r->method, "GET") == 0)) {
             call->route = r;
@@ -136,6 +144,8 @@ void sy_api_handle(struct sy_req *req)
                        req->path.ptr, allow);
         return;
     }
+    if (fails_header_limit(req))
+        return;
     sy_req_fail_ex(req, SY_ERR_NOT_FOUND, 0, "unknown_url", NULL, "Unknown request URL: %.*s %.*s",
                    (int)(req->method.len > 16 ? 16 : req->method.len), req->method.ptr,
                    (int)(req->path.len > 200 ? 200 : req->path.len), req->path.ptr);

@@ -51,8 +51,9 @@ struct proxy {
     bool got_body;
     bool too_large;
     bool malformed;
-    bool provider_failed; /* the kind wrote the provider's own in-band error */
-    struct sy_buf body; /* buffered body (not streamed, or an error) */
+    bool provider_failed;  /* the kind wrote the provider's own in-band error */
+    enum sy_err build_err; /* the last route's kind could not express the request */
+    struct sy_buf body;    /* buffered body (not streamed, or an error) */
 
     /* The client stream, once started (never reset). */
     bool client_streaming;
@@ -365,10 +366,16 @@ static enum sy_next start_attempt(struct proxy *p)
             .now_unix = sy_clock_unix(),
             .access_token = p->access_token,
         };
+        p->build_err = SY_OK;
         err = built ? SY_OK : p->prov->build(&bctx, &ucall);
-        if (err != SY_OK)
-            return fail_final(p, err, 0, "invalid_request",
-                              "The request cannot be translated for this model's provider");
+        if (err != SY_OK) {
+            /* This kind cannot express the request (an endpoint it lacks,
+             * n > 1, ...): another route's kind may. */
+            p->build_err = err;
+            sy_metrics_count(req->metrics, SY_M_UPSTREAM_ERRORS, p->route->provider->name,
+                             "untranslatable", 0, 1);
+            continue;
+        }
 
         fc.p = p;
         fc.cap = ucall.headers_count + (p->route->provider->forward_headers_count > 0 ? 32 : 0);
@@ -401,6 +408,10 @@ static enum sy_next start_attempt(struct proxy *p)
                                          "The gateway could not get an access token for this "
                                          "model's provider: %s",
                                          p->token_error));
+    if (p->build_err != SY_OK) /* the last route could not express the request */
+        return fail_final(p, p->build_err, 0, "invalid_request",
+                          "The request cannot be expressed for this model's provider (an "
+                          "endpoint or a parameter that provider kind does not support)");
     return fail_final(p, SY_ERR_UPSTREAM, 0, "upstream_unavailable",
                       "No provider for this model could be reached");
 }

@@ -966,6 +966,11 @@ static void read_kind_field(struct loader *ld, const struct sy__config_node *val
         free(s.text);
     if (*dst == NULL)
         return;
+    if ((*dst)[0] == '\0') {
+        free(*dst); /* the same as absent: check_kind_fields() says if it is needed */
+        *dst = NULL;
+        return;
+    }
     if (secret ? !is_header_value(*dst) : !is_identifier_or_path(*dst, key)) {
         sy__config_problem(
             ld->probs, value->line, "%s: %s", at,
@@ -1037,9 +1042,10 @@ static void check_kind_fields(struct loader *ld, const char *where, struct sy_co
         if (lines[i] != 0 && takes[p->kind][i] == 0)
             sy__config_problem(ld->probs, lines[i], "%s: providers of kind %s take no %s", at,
                                sy_provider_kind_name(p->kind), keys[i]);
-        else if (present[i] == NULL && takes[p->kind][i] == 2 && lines[i] == 0)
-            sy__config_problem(ld->probs, p->line, "%s: kind %s needs '%s'", where,
-                               sy_provider_kind_name(p->kind), keys[i]);
+        else if (present[i] == NULL && takes[p->kind][i] == 2)
+            sy__config_problem(ld->probs, lines[i] != 0 ? lines[i] : p->line,
+                               "%s: kind %s needs '%s'", where, sy_provider_kind_name(p->kind),
+                               keys[i]);
     }
     if (p->kind == SY_KIND_VERTEX && credentials_file != NULL) {
         at_key(at, where, "credentials_file");
@@ -1167,6 +1173,12 @@ static void read_provider(struct loader *ld, const struct sy__config_node *map, 
     if (!has_base_url && (p->kind == SY_KIND_OPENAI || p->kind == SY_KIND_AZURE))
         missing_key(ld, map->line, where, "base_url");
     check_kind_fields(ld, where, p, kind_fields, credentials_file);
+    if (p->api_key != NULL && (p->kind == SY_KIND_VERTEX || p->kind == SY_KIND_BEDROCK))
+        sy__config_problem(ld->probs, p->line,
+                           "%s.api_key: providers of kind %s authenticate with %s, not api_key",
+                           where, sy_provider_kind_name(p->kind),
+                           p->kind == SY_KIND_VERTEX ? "credentials_file"
+                                                     : "access_key_id and secret_access_key");
     free(credentials_file);
     if (api_version != NULL && !sy__config_node_is_null(api_version)) {
         at_key(at, where, "api_version");

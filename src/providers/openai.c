@@ -135,7 +135,9 @@ static void strip_extensions(struct sy_buf *body)
     json_object_del(doc, "thinking");
     json_array_foreach(json_object_get(doc, "messages"), i, msg) {
         json_object_del(msg, "thinking_blocks");
+        json_object_del(msg, "cache_control");
         drop_cache_control(json_object_get(msg, "content"));
+        drop_cache_control(json_object_get(msg, "tool_calls"));
     }
     json_array_foreach(json_object_get(doc, "tools"), i, tool)
         json_object_del(tool, "cache_control");

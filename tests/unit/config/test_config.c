@@ -1034,6 +1034,14 @@ static void knows_what_each_new_provider_kind_needs(void **state)
     assert_has(&diag, NAME ":2: providers[0].project: providers of kind bedrock take no project");
     assert_has(&diag, NAME ":2: providers[0]: kind bedrock needs 'secret_access_key'");
     sy_config_diag_dispose(&diag);
+
+    diag = load_failing("providers:\n"
+                        "  - { name: b, kind: bedrock, region: \"\", access_key_id: A,"
+                        " secret_access_key: S, api_key: k }\n");
+    assert_has(&diag, NAME ":2: providers[0]: kind bedrock needs 'region'");
+    assert_has(&diag, NAME ":2: providers[0].api_key: providers of kind bedrock authenticate with "
+                           "access_key_id and secret_access_key, not api_key");
+    sy_config_diag_dispose(&diag);
 }
 
 int main(void)
