@@ -2,12 +2,9 @@
 #include "providers/provider.h"
 
 static const struct sy_provider *const all[SY_KIND_COUNT] = {
-    [SY_KIND_OPENAI] = &sy_provider_openai,
-    [SY_KIND_AZURE] = &sy_provider_azure,
-    [SY_KIND_BEDROCK] = &sy_provider_bedrock,
-    [SY_KIND_GEMINI] = &sy_provider_gemini,
-    [SY_KIND_VERTEX] = &sy_provider_vertex,
-    [SY_KIND_ANTHROPIC] = &sy_provider_anthropic,
+    [SY_KIND_OPENAI] = &sy_provider_openai,   [SY_KIND_AZURE] = &sy_provider_azure,
+    [SY_KIND_BEDROCK] = &sy_provider_bedrock, [SY_KIND_GEMINI] = &sy_provider_gemini,
+    [SY_KIND_VERTEX] = &sy_provider_vertex,   [SY_KIND_ANTHROPIC] = &sy_provider_anthropic,
 };
 
 const struct sy_provider *sy_provider_get(enum sy_provider_kind kind)

@@ -599,8 +599,8 @@ static void accepts_ipv4_ipv6_and_localhost_to_listen_on(void **state)
 static void rejects_malformed_listen_addresses(void **state)
 {
     static const char *const bad[] = {
-        "8080",     ":8080",     "127.0.0.1", "127.0.0.1:", "127.0.0.1:0",  "127.0.0.1:65536",
-        "::1:8080", "[::1]8080", "[nope]:80", "[::1:80",    "host name:80", "1.2.3.4:80x",
+        "8080",           ":8080",     "127.0.0.1", "127.0.0.1:", "127.0.0.1:0",  "127.0.0.1:65536",
+        "::1:8080",       "[::1]8080", "[nope]:80", "[::1:80",    "host name:80", "1.2.3.4:80x",
         "example.com:80",
     };
 
@@ -610,10 +610,12 @@ static void rejects_malformed_listen_addresses(void **state)
         struct sy_config_diag diag;
 
         snprintf(yaml, sizeof(yaml), "\nlisten: \"%s\"\n", bad[i]);
-        snprintf(expected, sizeof(expected),
-                 NAME ":2: listen: expected IPv4:port, [IPv6]:port or localhost:port with a port from 1 to "
-                      "65535, got '%s'",
-                 bad[i]);
+        snprintf(
+            expected, sizeof(expected),
+            NAME
+            ":2: listen: expected IPv4:port, [IPv6]:port or localhost:port with a port from 1 to "
+            "65535, got '%s'",
+            bad[i]);
         diag = load_failing(yaml);
         assert_int_equal(diag.count, 1);
         assert_has(&diag, expected);
