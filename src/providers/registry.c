@@ -10,6 +10,7 @@ static const struct sy_provider *const all[SY_KIND_COUNT] = {
     [SY_KIND_VERTEX]    = &sy_provider_vertex,
     [SY_KIND_BEDROCK]   = &sy_provider_bedrock,
 };
+
 /* clang-format on */
 
 const struct sy_provider *sy_provider_get(enum sy_provider_kind kind)
