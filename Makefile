@@ -103,11 +103,12 @@ soak: deps
 	@$(MAKE) --no-print-directory build
 	sh scripts/soak.sh
 
-check:
+check: build
 	sh scripts/check-format.sh
 	sh scripts/check-includes.sh
 	sh scripts/check-banned.sh
 	sh scripts/check-headers.sh
+	sh scripts/check-symbols.sh
 
 clean:
 	rm -rf build
