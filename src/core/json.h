@@ -39,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "core/str.h"
@@ -110,6 +111,28 @@ bool sy_json_next_element(struct sy_json_iter *it, struct sy_str *value, enum sy
  * not an object. The last one, because that is the member jansson keeps and
  * most parsers act on. */
 bool sy_json_get(struct sy_str obj, const char *key, struct sy_json_member *out);
+
+/* Whether `key`, the raw bytes between the quotes of a string in validated
+ * text (a member's key as sy_json_member.key holds it, or the inside of a
+ * string value), decodes to the `len` bytes at `name`: "mod\u0065l" is
+ * "model". Decodes as it compares, so it needs no buffer and has no limit
+ * on length. The comparison sy_json_get() makes. */
+bool sy_json_key_equals(struct sy_str key, const char *name, size_t len);
+
+/* sy_json_key_equals() with the NUL-terminated `name`, inline so that the
+ * usual case, sy_json_key_is(m.key, "model") on a key without escapes, is a
+ * length check and a memcmp() of known length. An escape always decodes to
+ * fewer bytes than it takes: a key as long as `name` matches only byte for
+ * byte, and a shorter one never. */
+static inline bool sy_json_key_is(struct sy_str key, const char *name)
+{
+    size_t len = strlen(name);
+
+    if (key.len <= len)
+        return key.len == len && (len == 0 || memcmp(key.ptr, name, len) == 0) &&
+               memchr(name, '\\', len) == NULL;
+    return sy_json_key_equals(key, name, len);
+}
 
 /* Decodes the JSON string literal `value` (raw, quotes included) into the
  * `cap` bytes at `buf` as UTF-8, followed by a NUL. Returns the decoded

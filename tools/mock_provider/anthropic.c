@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "core/json.h"
 #include "mock_provider/mock_provider_int.h"
 
 #define LIT(buf, lit) SY__MOCK_PUT_LIT((buf), (lit))
@@ -94,7 +95,7 @@ static void answer_error(struct sy__mock_plan *plan, uint32_t status, const char
     LIT(&plan->body, "{\"type\":\"error\",\"error\":{\"type\":\"");
     sy__mock_put(&plan->body, type, strlen(type));
     LIT(&plan->body, "\",\"message\":");
-    sy__mock_json_quote(&plan->body, message, strlen(message));
+    sy_json_append_string(&plan->body, message, strlen(message));
     LIT(&plan->body, "}}");
     sy__mock_plan_head(plan, "application/json", NULL);
 }

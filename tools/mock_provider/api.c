@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "core/err.h"
+#include "core/json.h"
 #include "mock_provider/mock_provider_int.h"
 
 #define LIT(buf, lit) SY__MOCK_PUT_LIT((buf), (lit))
@@ -235,7 +236,7 @@ static void plan_embeddings(const struct sy__mock_http_req *req, struct sy__mock
 static void append_model(struct sy_buf *out, struct sy_str id)
 {
     LIT(out, "{\"id\":");
-    sy__mock_json_quote(out, id.ptr, id.len);
+    sy_json_append_string(out, id.ptr, id.len);
     LIT(out, ",\"object\":\"model\",\"created\":");
     sy__mock_buf_u64(out, MODELS_CREATED);
     LIT(out, ",\"owned_by\":\"switchyard-mock\"}");

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "core/json.h"
 #include "mock_provider/mock_provider_int.h"
 
 #define LIT(buf, lit) SY__MOCK_PUT_LIT((buf), (lit))
@@ -131,7 +132,7 @@ static void answer_error(struct sy__mock_plan *plan, uint32_t status, const char
     plan->is_stream = false;
     plan->prompt_tokens = plan->completion_tokens = 0;
     LIT(&plan->body, "{\"message\":");
-    sy__mock_json_quote(&plan->body, message, strlen(message));
+    sy_json_append_string(&plan->body, message, strlen(message));
     LIT(&plan->body, "}");
     snprintf(extra, sizeof(extra), "x-amzn-errortype: %s\r\n",
              type != NULL ? type : exception_name(status, false));

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "core/json.h"
 #include "mock_provider/mock_provider_int.h"
 
 #define LIT(buf, lit) SY__MOCK_PUT_LIT((buf), (lit))
@@ -82,7 +83,7 @@ static void answer_error(struct sy__mock_plan *plan, uint32_t status, const char
     LIT(&plan->body, "{\"error\":{\"code\":");
     sy__mock_buf_u64(&plan->body, status);
     LIT(&plan->body, ",\"message\":");
-    sy__mock_json_quote(&plan->body, message, strlen(message));
+    sy_json_append_string(&plan->body, message, strlen(message));
     LIT(&plan->body, ",\"status\":\"");
     sy__mock_put(&plan->body, name, strlen(name));
     LIT(&plan->body, "\"}}");

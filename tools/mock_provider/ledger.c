@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/alloc.h"
+#include "core/json.h"
 #include "mock_provider/mock_provider_int.h"
 
 #define LIT(buf, lit) SY__MOCK_PUT_LIT((buf), (lit))
@@ -146,7 +147,7 @@ static void quote_or_null(struct sy_buf *out, struct sy_str s)
     if (s.ptr == NULL)
         LIT(out, "null");
     else
-        sy__mock_json_quote(out, s.ptr, s.len);
+        sy_json_append_string(out, s.ptr, s.len);
 }
 
 char *sy__mock_ledger_tail(const struct sy__mock_http_req *req, struct sy_str model, bool is_stream)
@@ -162,7 +163,7 @@ char *sy__mock_ledger_tail_key(const struct sy__mock_http_req *req, struct sy_st
     bool is_first = true;
 
     LIT(&out, "\"path\":");
-    sy__mock_json_quote(&out, req != NULL ? req->path.ptr : "", req != NULL ? req->path.len : 0);
+    sy_json_append_string(&out, req != NULL ? req->path.ptr : "", req != NULL ? req->path.len : 0);
     LIT(&out, ",\"model\":");
     quote_or_null(&out, model);
     if (is_stream)
@@ -197,9 +198,9 @@ char *sy__mock_ledger_tail_key(const struct sy__mock_http_req *req, struct sy_st
         if (!is_first)
             LIT(&out, ",");
         is_first = false;
-        sy__mock_json_quote(&out, lower, name.len);
+        sy_json_append_string(&out, lower, name.len);
         LIT(&out, ":");
-        sy__mock_json_quote(&out, req->headers[i].value.ptr, req->headers[i].value.len);
+        sy_json_append_string(&out, req->headers[i].value.ptr, req->headers[i].value.len);
     }
     LIT(&out, "},\"x_api_key\":");
     quote_or_null(&out, x_api_key);

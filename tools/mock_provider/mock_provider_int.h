@@ -1,7 +1,7 @@
 /* mock_provider/mock_provider_int.h - what the files of the mock provider share.
  *
- * The pure parts (no I/O, no clock, no globals) are the HTTP request parser (http1.c), the JSON
- * scanner and writer (json.c), the knobs (knobs.c) and the OpenAI answers (openai.c): each
+ * The pure parts (no I/O, no clock, no globals) are the HTTP request parser (http1.c), the
+ * writer helpers (json.c), the knobs (knobs.c) and the OpenAI answers (openai.c): each
  * turns bytes into bytes and can be tested or fuzzed alone. api.c routes a parsed request to a
  * `struct sy__mock_plan`, the complete description of the answer; server.c carries plans out on
  * libuv loops, with their timers and faults; ledger.c records what was served. */
@@ -70,60 +70,9 @@ ssize_t sy__mock_http_parse(const char *buf, size_t len, struct sy__mock_http_re
  * SY_STR_NULL. */
 struct sy_str sy__mock_http_header(const struct sy__mock_http_req *req, const char *lower_name);
 
-/* ---- JSON scanner and writer (json.c) ------------------------------------------------- */
-
-/* jansson takes ~10 us to parse a 1 KB chat body, more than the mock's whole budget per
- * request, so request bodies are validated (RFC 8259, UTF-8, as strictly as jansson) and read
- * in place. Values are views into the document. */
-enum sy__mock_jtype {
-    SY__MOCK_J_NONE = 0,
-    SY__MOCK_J_OBJECT,
-    SY__MOCK_J_ARRAY,
-    SY__MOCK_J_STRING,
-    SY__MOCK_J_NUMBER,
-    SY__MOCK_J_TRUE,
-    SY__MOCK_J_FALSE,
-    SY__MOCK_J_NULL,
-};
-
-struct sy__mock_jval {
-    enum sy__mock_jtype type;
-    const char *ptr; /* a string's bytes between the quotes, else the value's whole text */
-    size_t len;
-    bool has_escapes; /* strings only: decode before use */
-};
-
-#define SY__MOCK_JSON_MAX_DEPTH 2048 /* jansson's limit */
-
-/* Validates `len` bytes as one JSON document. Returns 0 and sets `*root`, or -1. */
-int sy__mock_json_parse(const char *doc, size_t len, struct sy__mock_jval *root);
-
-/* Iterates a validated object or array; yields nothing for other types. */
-struct sy__mock_jiter {
-    const char *p;
-    const char *end;
-};
-
-void sy__mock_json_iter(const struct sy__mock_jval *container, struct sy__mock_jiter *it);
-bool sy__mock_json_next_member(struct sy__mock_jiter *it, struct sy__mock_jval *key,
-                               struct sy__mock_jval *val);
-bool sy__mock_json_next_item(struct sy__mock_jiter *it, struct sy__mock_jval *val);
-
-/* Finds member `key` (the last one, as jansson keeps the last duplicate). Returns false and
- * sets out->type to NONE when absent or when `obj` is not an object. */
-bool sy__mock_json_get(const struct sy__mock_jval *obj, const char *key, struct sy__mock_jval *out);
-
-/* Appends the decoded UTF-8 text of string `s` to `out`. */
-void sy__mock_json_decode(const struct sy__mock_jval *s, struct sy_buf *out);
-
-/* True when `v` is a string equal to `lit` once decoded. */
-bool sy__mock_json_str_is(const struct sy__mock_jval *v, const char *lit);
-
-/* Reads a non-negative integer number up to `max`. Returns 0, or -1 for anything else. */
-int sy__mock_json_uint(const struct sy__mock_jval *v, uint64_t max, uint64_t *out);
-
-/* Appends `len` bytes as a quoted JSON string. Bytes that are not UTF-8 become U+FFFD. */
-void sy__mock_json_quote(struct sy_buf *out, const char *s, size_t len);
+/* ---- Writing answers (json.c) ------------------------------------------------------------
+ *
+ * Request bodies are read with core/json.h, and strings quoted with sy_json_append_string(). */
 
 /* sy_buf_append() without the call when the bytes fit: answers are built from many short
  * pieces. */

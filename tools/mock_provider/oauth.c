@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "core/json.h"
 #include "mock_provider/mock_provider_int.h"
 
 #define LIT(buf, lit) SY__MOCK_PUT_LIT((buf), (lit))
@@ -165,9 +166,9 @@ static void answer_error(struct sy__mock_plan *plan, uint32_t status, const char
     plan->status = status;
     plan->outcome = SY__MOCK_OUTCOME_ERROR;
     LIT(&plan->body, "{\"error\":");
-    sy__mock_json_quote(&plan->body, error, strlen(error));
+    sy_json_append_string(&plan->body, error, strlen(error));
     LIT(&plan->body, ",\"error_description\":");
-    sy__mock_json_quote(&plan->body, description, strlen(description));
+    sy_json_append_string(&plan->body, description, strlen(description));
     LIT(&plan->body, "}");
     sy__mock_plan_head(plan, "application/json; charset=utf-8", NULL);
 }

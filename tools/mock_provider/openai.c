@@ -1,14 +1,17 @@
 /* mock_provider/openai.c - what the mock answers, in the OpenAI wire format (pure).
  *
- * Chat and legacy completions are on the hot path of every benchmark, so their bodies are read
- * with the in-place scanner of json.c and their answers written directly into a buffer.
- * Embeddings use jansson: their inputs are nested arrays and their answers arrays of numbers. */
+ * Chat and legacy completions are on the hot path of every benchmark, so their bodies are
+ * checked and read in place with core/json.h (jansson takes ~10 us to parse a 1 KB chat body,
+ * more than the mock's whole budget per request) and their answers written directly into a
+ * buffer. Embeddings use jansson: their inputs are nested arrays and their answers arrays of
+ * numbers. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <jansson.h>
 
 #include "core/alloc.h"
+#include "core/json.h"
 #include "mock_provider/mock_provider_int.h"
 
 #define LIT(buf, lit) SY__MOCK_PUT_LIT((buf), (lit))
@@ -20,11 +23,23 @@ struct span {
     bool is_set;
 };
 
-static struct span decode_into(struct sy_buf *text, const struct sy__mock_jval *s)
+/* Appends the decoded text of `lit`, a validated string literal (quotes included), to `text`.
+ * Decoding never makes a literal longer, so its length is room enough for the text and the
+ * NUL. */
+static void append_decoded(struct sy_buf *text, struct sy_str lit)
+{
+    char *dst = sy_buf_reserve(text, lit.len);
+    ssize_t n = sy_json_string_decode(lit, dst, lit.len);
+
+    if (n > 0)
+        text->len += (size_t)n;
+}
+
+static struct span decode_into(struct sy_buf *text, struct sy_str lit)
 {
     struct span sp = {text->len, 0, true};
 
-    sy__mock_json_decode(s, text);
+    append_decoded(text, lit);
     sp.len = text->len - sp.off;
     return sp;
 }
@@ -36,106 +51,126 @@ static struct sy_str span_str(const struct sy_buf *text, struct span sp)
     return (struct sy_str){text->ptr != NULL ? text->ptr + sp.off : "", sp.len};
 }
 
-/* Words in string `s`, decoding it first when it has escapes ("a\nb" is two words). */
-static uint32_t words_of(const struct sy__mock_jval *s, struct sy_buf *text)
+/* True when `m` is a string that decodes to `s`. */
+static bool string_is(const struct sy_json_member *m, const char *s)
 {
-    if (!s->has_escapes)
-        return sy__mock_count_words(s->ptr, s->len);
+    return m->type == SY_JSON_STRING &&
+           sy_json_key_is((struct sy_str){m->value.ptr + 1, m->value.len - 2}, s);
+}
 
-    size_t mark = text->len;
+/* Words in the string literal `lit`, decoding it first when it has escapes ("a\nb" is two
+ * words). */
+static uint32_t words_of(struct sy_str lit, struct sy_buf *text)
+{
+    const char *inside = lit.ptr + 1;
+    size_t inside_len = lit.len - 2, mark = text->len;
     uint32_t n;
 
-    sy__mock_json_decode(s, text);
+    if (memchr(inside, '\\', inside_len) == NULL)
+        return sy__mock_count_words(inside, inside_len);
+    append_decoded(text, lit);
     n = sy__mock_count_words(text->ptr + mark, text->len - mark);
     text->len = mark;
+    text->ptr[mark] = '\0';
     return n;
 }
 
 /* Words in a message content: a string, or an array of parts whose text parts count. */
-static uint32_t content_words(const struct sy__mock_jval *content, struct sy_buf *text)
+static uint32_t content_words(const struct sy_json_member *content, struct sy_buf *text)
 {
-    struct sy__mock_jiter it;
-    struct sy__mock_jval part, t;
+    struct sy_json_iter it;
+    struct sy_json_member t;
+    struct sy_str part;
     uint32_t n = 0;
 
-    if (content->type == SY__MOCK_J_STRING)
-        return words_of(content, text);
-    sy__mock_json_iter(content, &it);
-    while (sy__mock_json_next_item(&it, &part)) {
-        if (sy__mock_json_get(&part, "text", &t) && t.type == SY__MOCK_J_STRING)
-            n += words_of(&t, text);
+    if (content->type == SY_JSON_STRING)
+        return words_of(content->value, text);
+    if (content->type != SY_JSON_ARRAY)
+        return 0;
+    sy_json_iter_init(&it, content->value);
+    while (sy_json_next_element(&it, &part, NULL)) {
+        if (sy_json_get(part, "text", &t) && t.type == SY_JSON_STRING)
+            n += words_of(t.value, text);
     }
     return n;
 }
 
 /* Decodes the text of a content into `text`: a string, or its text parts joined by a space. */
-static struct span content_text(const struct sy__mock_jval *content, struct sy_buf *text)
+static struct span content_text(const struct sy_json_member *content, struct sy_buf *text)
 {
-    struct sy__mock_jiter it;
-    struct sy__mock_jval part, t;
+    struct sy_json_iter it;
+    struct sy_json_member t;
+    struct sy_str part;
     struct span sp = {text->len, 0, true};
     bool is_first = true;
 
-    if (content->type == SY__MOCK_J_STRING)
-        return decode_into(text, content);
-    sy__mock_json_iter(content, &it);
-    while (sy__mock_json_next_item(&it, &part)) {
-        if (!sy__mock_json_get(&part, "text", &t) || t.type != SY__MOCK_J_STRING)
+    if (content->type == SY_JSON_STRING)
+        return decode_into(text, content->value);
+    if (content->type != SY_JSON_ARRAY)
+        return sp;
+    sy_json_iter_init(&it, content->value);
+    while (sy_json_next_element(&it, &part, NULL)) {
+        if (!sy_json_get(part, "text", &t) || t.type != SY_JSON_STRING)
             continue;
         if (!is_first)
             sy__mock_put(text, " ", 1);
-        sy__mock_json_decode(&t, text);
+        append_decoded(text, t.value);
         is_first = false;
     }
     sp.len = text->len - sp.off;
     return sp;
 }
 
-/* The members of a chat or completion body that the mock reads. */
+/* The members of a chat or completion body that the mock reads; type SY_JSON_INVALID when
+ * absent. */
 struct body_members {
-    struct sy__mock_jval model, messages, prompt, tools;
+    struct sy_json_member model, messages, prompt, tools;
     bool is_stream;
     bool has_usage;
 };
 
-/* Parses the body and reads its members in one pass: the messages of a long prompt are the
+/* Validates the body and reads its members in one pass: the messages of a long prompt are the
  * most bytes, and each walk over them costs. */
 static int read_body(const char *body, size_t len, struct body_members *m, const char **why)
 {
-    struct sy__mock_jval root, key, v, opt_key, opt;
-    struct sy__mock_jiter it, opts;
+    struct sy_json_iter it, opts;
+    struct sy_json_member v, opt;
 
     memset(m, 0, sizeof(*m));
-    if (sy__mock_json_parse(body, len, &root) != 0) {
+    switch (sy_json_validate(body, len, SY_JSON_MAX_DEPTH, NULL)) {
+    case SY_JSON_INVALID:
         *why = "the request body is not valid JSON";
         return -1;
-    }
-    if (root.type != SY__MOCK_J_OBJECT) {
+    case SY_JSON_OBJECT:
+        break;
+    default:
         *why = "the request body must be a JSON object";
         return -1;
     }
-    sy__mock_json_iter(&root, &it);
-    while (sy__mock_json_next_member(&it, &key, &v)) {
-        if (sy__mock_json_str_is(&key, "model")) {
+    sy_json_iter_init(&it, (struct sy_str){body, len});
+    while (sy_json_next_member(&it, &v)) {
+        if (sy_json_key_is(v.key, "model")) {
             m->model = v;
-        } else if (sy__mock_json_str_is(&key, "messages")) {
+        } else if (sy_json_key_is(v.key, "messages")) {
             m->messages = v;
-        } else if (sy__mock_json_str_is(&key, "prompt")) {
+        } else if (sy_json_key_is(v.key, "prompt")) {
             m->prompt = v;
-        } else if (sy__mock_json_str_is(&key, "tools")) {
+        } else if (sy_json_key_is(v.key, "tools")) {
             m->tools = v;
-        } else if (sy__mock_json_str_is(&key, "stream")) {
-            m->is_stream = v.type == SY__MOCK_J_TRUE;
-        } else if (sy__mock_json_str_is(&key, "stream_options")) {
+        } else if (sy_json_key_is(v.key, "stream")) {
+            m->is_stream = v.type == SY_JSON_TRUE;
+        } else if (sy_json_key_is(v.key, "stream_options")) {
             m->has_usage = false;
-            sy__mock_json_iter(&v, &opts);
-            while (sy__mock_json_next_member(&opts, &opt_key, &opt)) {
-                if (sy__mock_json_str_is(&opt_key, "include_usage"))
-                    m->has_usage = opt.type == SY__MOCK_J_TRUE;
+            if (v.type != SY_JSON_OBJECT)
+                continue;
+            sy_json_iter_init(&opts, v.value);
+            while (sy_json_next_member(&opts, &opt)) {
+                if (sy_json_key_is(opt.key, "include_usage"))
+                    m->has_usage = opt.type == SY_JSON_TRUE;
             }
         }
     }
-    if (m->model.type != SY__MOCK_J_NONE && m->model.type != SY__MOCK_J_STRING) {
+    if (m->model.type != SY_JSON_INVALID && m->model.type != SY_JSON_STRING) {
         *why = "'model' must be a string";
         return -1;
     }
@@ -154,48 +189,52 @@ int sy__mock_openai_decode_chat(const char *body, size_t len, struct sy_buf *tex
                                 struct sy__mock_prompt *out, const char **why)
 {
     struct body_members m;
-    struct sy__mock_jval msg, key, v, content, last_user = {0}, tool, fn, name;
-    struct sy__mock_jiter it, members;
+    struct sy_json_member v, content, last_user = {0}, fn, name;
+    struct sy_json_iter it, members;
+    struct sy_str msg, tool;
+    enum sy_json_type type;
     struct span model = {0}, user_text = {0}, tool_name = {0};
     uint32_t words = 0, count = 0;
 
     memset(out, 0, sizeof(*out));
     if (read_body(body, len, &m, why) != 0)
         return -1;
-    if (m.messages.type != SY__MOCK_J_ARRAY) {
+    if (m.messages.type != SY_JSON_ARRAY) {
         *why = "'messages' must be an array";
         return -1;
     }
     sy_buf_reset(text);
-    if (m.model.type == SY__MOCK_J_STRING)
-        model = decode_into(text, &m.model);
-    sy__mock_json_iter(&m.messages, &it);
-    while (sy__mock_json_next_item(&it, &msg)) {
+    if (m.model.type == SY_JSON_STRING)
+        model = decode_into(text, m.model.value);
+    sy_json_iter_init(&it, m.messages.value);
+    while (sy_json_next_element(&it, &msg, &type)) {
         bool is_user = false;
 
-        if (msg.type != SY__MOCK_J_OBJECT) {
+        if (type != SY_JSON_OBJECT) {
             *why = "each message must be an object";
             return -1;
         }
         count++;
-        content.type = SY__MOCK_J_NONE;
-        sy__mock_json_iter(&msg, &members);
-        while (sy__mock_json_next_member(&members, &key, &v)) {
-            if (sy__mock_json_str_is(&key, "content"))
+        content.type = SY_JSON_INVALID;
+        sy_json_iter_init(&members, msg);
+        while (sy_json_next_member(&members, &v)) {
+            if (sy_json_key_is(v.key, "content"))
                 content = v;
-            else if (sy__mock_json_str_is(&key, "role"))
-                is_user = sy__mock_json_str_is(&v, "user");
+            else if (sy_json_key_is(v.key, "role"))
+                is_user = string_is(&v, "user");
         }
         words += content_words(&content, text);
         if (is_user)
             last_user = content;
     }
-    if (last_user.type != SY__MOCK_J_NONE)
+    if (last_user.type != SY_JSON_INVALID)
         user_text = content_text(&last_user, text);
-    sy__mock_json_iter(&m.tools, &it);
-    if (sy__mock_json_next_item(&it, &tool) && sy__mock_json_get(&tool, "function", &fn) &&
-        sy__mock_json_get(&fn, "name", &name) && name.type == SY__MOCK_J_STRING)
-        tool_name = decode_into(text, &name);
+    if (m.tools.type == SY_JSON_ARRAY) {
+        sy_json_iter_init(&it, m.tools.value);
+        if (sy_json_next_element(&it, &tool, NULL) && sy_json_get(tool, "function", &fn) &&
+            sy_json_get(fn.value, "name", &name) && name.type == SY_JSON_STRING)
+            tool_name = decode_into(text, name.value);
+    }
 
     set_prompt(out, &m, text, model);
     out->last_user_text = user_text.is_set ? span_str(text, user_text) : (struct sy_str){"", 0};
@@ -208,23 +247,24 @@ int sy__mock_openai_decode_completion(const char *body, size_t len, struct sy_bu
                                       struct sy__mock_prompt *out, const char **why)
 {
     struct body_members m;
-    struct sy__mock_jval first;
-    struct sy__mock_jiter it;
+    struct sy_json_iter it;
+    struct sy_str first;
+    enum sy_json_type type;
     struct span model = {0}, prompt_text = {0};
 
     memset(out, 0, sizeof(*out));
     if (read_body(body, len, &m, why) != 0)
         return -1;
     sy_buf_reset(text);
-    if (m.model.type == SY__MOCK_J_STRING)
-        model = decode_into(text, &m.model);
-    if (m.prompt.type == SY__MOCK_J_STRING) {
-        prompt_text = decode_into(text, &m.prompt);
-    } else if (m.prompt.type == SY__MOCK_J_ARRAY) {
-        sy__mock_json_iter(&m.prompt, &it);
-        if (sy__mock_json_next_item(&it, &first) && first.type == SY__MOCK_J_STRING)
-            prompt_text = decode_into(text, &first);
-    } else if (m.prompt.type != SY__MOCK_J_NONE) {
+    if (m.model.type == SY_JSON_STRING)
+        model = decode_into(text, m.model.value);
+    if (m.prompt.type == SY_JSON_STRING) {
+        prompt_text = decode_into(text, m.prompt.value);
+    } else if (m.prompt.type == SY_JSON_ARRAY) {
+        sy_json_iter_init(&it, m.prompt.value);
+        if (sy_json_next_element(&it, &first, &type) && type == SY_JSON_STRING)
+            prompt_text = decode_into(text, first);
+    } else if (m.prompt.type != SY_JSON_INVALID) {
         *why = "'prompt' must be a string or an array";
         return -1;
     }
@@ -287,7 +327,7 @@ void sy__mock_stream_init(struct sy__mock_stream *s, enum sy__mock_api api, cons
         LIT(&prefix, "\",\"object\":\"text_completion\",\"created\":");
     sy__mock_buf_u64(&prefix, (uint64_t)created);
     LIT(&prefix, ",\"model\":");
-    sy__mock_json_quote(&prefix, s->model, model.len);
+    sy_json_append_string(&prefix, s->model, model.len);
     LIT(&prefix, ",");
     s->prefix = prefix.ptr;
     s->prefix_len = prefix.len;
@@ -358,16 +398,16 @@ static void emit_piece(struct sy__mock_stream *s, struct sy_buf *out)
     sy__mock_put(out, s->prefix, s->prefix_len);
     if (s->api == SY__MOCK_API_COMPLETION) {
         LIT(out, "\"choices\":[{\"text\":");
-        sy__mock_json_quote(out, s->text + start, end - start);
+        sy_json_append_string(out, s->text + start, end - start);
         LIT(out, ",\"index\":0,\"logprobs\":null,\"finish_reason\":null}]}\n\n");
     } else if (s->is_tool_call) {
         LIT(out, "\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
                  "{\"arguments\":");
-        sy__mock_json_quote(out, s->text + start, end - start);
+        sy_json_append_string(out, s->text + start, end - start);
         LIT(out, "}}]},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
     } else {
         LIT(out, "\"choices\":[{\"index\":0,\"delta\":{\"content\":");
-        sy__mock_json_quote(out, s->text + start, end - start);
+        sy_json_append_string(out, s->text + start, end - start);
         LIT(out, "},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
     }
 }
@@ -397,7 +437,7 @@ static enum sy__mock_step emit_step(struct sy__mock_stream *s, enum sy__mock_ste
         sy__mock_put(out, s->prefix, s->prefix_len);
         LIT(out, "\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":"
                  "\"call_mock_1\",\"type\":\"function\",\"function\":{\"name\":");
-        sy__mock_json_quote(out, s->tool_name, strlen(s->tool_name));
+        sy_json_append_string(out, s->tool_name, strlen(s->tool_name));
         LIT(out, ",\"arguments\":\"\"}}]},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
         return content_phase(s);
     case SY__MOCK_STEP_CONTENT:
@@ -465,7 +505,7 @@ enum sy__mock_step sy__mock_stream_emit(struct sy__mock_stream *s, struct sy_buf
 void sy__mock_openai_tool_arguments(struct sy_buf *out, struct sy_str text)
 {
     LIT(out, "{\"query\":");
-    sy__mock_json_quote(out, text.ptr, text.len);
+    sy_json_append_string(out, text.ptr, text.len);
     LIT(out, "}");
 }
 
@@ -479,7 +519,7 @@ static void answer_head(struct sy_buf *out, const char *id, const char *object, 
     LIT(out, "\",\"created\":");
     sy__mock_buf_u64(out, (uint64_t)created);
     LIT(out, ",\"model\":");
-    sy__mock_json_quote(out, model.ptr, model.len);
+    sy_json_append_string(out, model.ptr, model.len);
 }
 
 void sy__mock_openai_chat_body(struct sy_buf *out, const char *id, int64_t created,
@@ -491,13 +531,13 @@ void sy__mock_openai_chat_body(struct sy_buf *out, const char *id, int64_t creat
         LIT(out, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,"
                  "\"tool_calls\":[{\"id\":\"call_mock_1\",\"type\":\"function\",\"function\":"
                  "{\"name\":");
-        sy__mock_json_quote(out, tool_name.ptr, tool_name.len);
+        sy_json_append_string(out, tool_name.ptr, tool_name.len);
         LIT(out, ",\"arguments\":");
-        sy__mock_json_quote(out, text.ptr, text.len);
+        sy_json_append_string(out, text.ptr, text.len);
         LIT(out, "}}],\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"tool_calls\"}],");
     } else {
         LIT(out, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
-        sy__mock_json_quote(out, text.ptr, text.len);
+        sy_json_append_string(out, text.ptr, text.len);
         LIT(out, ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}],");
     }
     append_usage(out, prompt_tokens, completion_tokens);
@@ -510,7 +550,7 @@ void sy__mock_openai_completion_body(struct sy_buf *out, const char *id, int64_t
 {
     answer_head(out, id, "text_completion", created, model);
     LIT(out, ",\"choices\":[{\"text\":");
-    sy__mock_json_quote(out, text.ptr, text.len);
+    sy_json_append_string(out, text.ptr, text.len);
     LIT(out, ",\"index\":0,\"logprobs\":null,\"finish_reason\":\"stop\"}],");
     append_usage(out, prompt_tokens, completion_tokens);
     LIT(out, "}");
@@ -551,7 +591,7 @@ void sy__mock_openai_error_body(struct sy_buf *out, int status, const char *mess
         break;
     }
     LIT(out, "{\"error\":{\"message\":");
-    sy__mock_json_quote(out, message, strlen(message));
+    sy_json_append_string(out, message, strlen(message));
     LIT(out, ",\"type\":\"");
     sy__mock_put(out, type, strlen(type));
     LIT(out, "\",\"param\":null,\"code\":\"");

@@ -235,25 +235,14 @@ bool sy__mock_contains_nocase(struct sy_str s, const char *needle)
     return false;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 void sy__mock_url_decode(struct sy_buf *out, struct sy_str s, bool is_form)
 {
     for (size_t i = 0; i < s.len; i++) {
         char c = s.ptr[i];
 
-        if (c == '%' && i + 2 < s.len && hex_digit(s.ptr[i + 1]) >= 0 &&
-            hex_digit(s.ptr[i + 2]) >= 0) {
-            c = (char)(hex_digit(s.ptr[i + 1]) * 16 + hex_digit(s.ptr[i + 2]));
+        if (c == '%' && i + 2 < s.len && sy_hex_digit(s.ptr[i + 1]) >= 0 &&
+            sy_hex_digit(s.ptr[i + 2]) >= 0) {
+            c = (char)(sy_hex_digit(s.ptr[i + 1]) * 16 + sy_hex_digit(s.ptr[i + 2]));
             i += 2;
         } else if (c == '+' && is_form) {
             c = ' ';

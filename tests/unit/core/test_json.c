@@ -738,6 +738,29 @@ static void get_compares_decoded_keys(void **state)
     assert_false(sy_json_get(obj, "caf", &m));
 }
 
+static void key_is_compares_the_decoded_inside_of_a_string(void **state)
+{
+    (void)state;
+    assert_true(sy_json_key_is(SY_STR("model"), "model"));
+    assert_true(sy_json_key_is(SY_STR("mod\\u0065l"), "model"));
+    assert_true(sy_json_key_is(SY_STR("a\\\"b"), "a\"b"));
+    assert_true(sy_json_key_is(SY_STR("caf\\u00e9"), "caf\xc3\xa9"));
+    assert_true(sy_json_key_is(SY_STR("\\ud83d\\ude00!"), "\xf0\x9f\x98\x80!"));
+    assert_true(sy_json_key_is(SY_STR("a\\\\nb"), "a\\nb"));
+    assert_true(sy_json_key_is(SY_STR(""), ""));
+    /* The raw spelling of an escaped string is not the string. */
+    assert_false(sy_json_key_is(SY_STR("mod\\u0065l"), "mod\\u0065l"));
+    assert_false(sy_json_key_is(SY_STR("a\\nb"), "a\\nb"));
+    assert_false(sy_json_key_is(SY_STR("model"), "mode"));
+    assert_false(sy_json_key_is(SY_STR("mode"), "model"));
+    assert_false(sy_json_key_is(SY_STR("mod\\u0065"), "model"));
+    assert_false(sy_json_key_is(SY_STR(""), "model"));
+    assert_false(sy_json_key_is(SY_STR("model"), ""));
+    /* With a length, the name need not end in a NUL. */
+    assert_true(sy_json_key_equals(SY_STR("mod\\u0065l"), "models", 5));
+    assert_false(sy_json_key_equals(SY_STR("mod\\u0065l"), "models", 6));
+}
+
 static void get_finds_nothing_outside_a_top_level_object(void **state)
 {
     struct sy_json_member m;
@@ -948,6 +971,7 @@ int main(void)
         cmocka_unit_test(skips_strings_with_escaped_quotes_at_every_offset),
         cmocka_unit_test(get_returns_the_last_of_duplicate_keys),
         cmocka_unit_test(get_compares_decoded_keys),
+        cmocka_unit_test(key_is_compares_the_decoded_inside_of_a_string),
         cmocka_unit_test(get_finds_nothing_outside_a_top_level_object),
         cmocka_unit_test(iterators_stop_on_malformed_text),
         cmocka_unit_test(decodes_every_escape),
