@@ -50,8 +50,7 @@ static uint32_t block_words(const json_t *block)
     content = json_object_get(block, "content"); /* tool_result */
     if (json_is_string(content))
         n += words_of(content);
-    json_array_foreach(content, i, part)
-    {
+    json_array_foreach(content, i, part) {
         n += words_of(json_object_get(part, "text"));
     }
     return n;
@@ -117,13 +116,11 @@ static bool signatures_are_valid(const json_t *messages, char *where, size_t whe
     struct sy_buf want = {0};
     bool is_valid = true;
 
-    json_array_foreach(messages, i, msg)
-    {
+    json_array_foreach(messages, i, msg) {
         if (!json_is_string(json_object_get(msg, "role")) ||
             strcmp(json_string_value(json_object_get(msg, "role")), "assistant") != 0)
             continue;
-        json_array_foreach(json_object_get(msg, "content"), j, block)
-        {
+        json_array_foreach(json_object_get(msg, "content"), j, block) {
             const json_t *type = json_object_get(block, "type");
             const json_t *thinking = json_object_get(block, "thinking");
             const json_t *sig = json_object_get(block, "signature");
@@ -212,20 +209,17 @@ static void count_prompt(struct sy__mock_formats *f, struct request *r, bool is_
     if (w == NULL)
         abort();
     w->hash = UINT64_C(0xcbf29ce484222325);
-    json_array_foreach(tools, i, v)
-    {
+    json_array_foreach(tools, i, v) {
         walk_item(w, 'T', v, 0);
     }
     if (json_is_string(system)) {
         walk_item(w, 'S', system, words_of(system));
     } else {
-        json_array_foreach(system, i, v)
-        {
+        json_array_foreach(system, i, v) {
             walk_item(w, 'S', v, words_of(json_object_get(v, "text")));
         }
     }
-    json_array_foreach(messages, i, v)
-    {
+    json_array_foreach(messages, i, v) {
         const json_t *role = json_object_get(v, "role"), *content = json_object_get(v, "content");
 
         walk_item(w, 'R', role, 3); /* 3 per message, as for OpenAI */
@@ -233,8 +227,7 @@ static void count_prompt(struct sy__mock_formats *f, struct request *r, bool is_
             walk_item(w, 'M', content, words_of(content));
             continue;
         }
-        json_array_foreach(content, j, block)
-        {
+        json_array_foreach(content, j, block) {
             walk_item(w, 'M', block, block_words(block));
         }
     }
@@ -278,8 +271,7 @@ static void last_user_text(const json_t *messages, struct sy_buf *out)
             sy__mock_put(out, json_string_value(content), json_string_length(content));
             return;
         }
-        json_array_foreach(content, j, block)
-        {
+        json_array_foreach(content, j, block) {
             const json_t *text = json_object_get(block, "text");
 
             if (!json_is_string(json_object_get(block, "type")) ||

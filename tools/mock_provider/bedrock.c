@@ -186,8 +186,7 @@ static uint32_t blocks_words(const json_t *blocks)
     size_t i;
     uint32_t n = 0;
 
-    json_array_foreach(blocks, i, block)
-    {
+    json_array_foreach(blocks, i, block) {
         n += words_of(json_object_get(block, "text"));
     }
     return n;
@@ -202,8 +201,7 @@ static void last_user_text(const json_t *messages, struct sy_buf *out)
 
         if (!is_str(json_object_get(msg, "role"), "user"))
             continue;
-        json_array_foreach(json_object_get(msg, "content"), j, block)
-        {
+        json_array_foreach(json_object_get(msg, "content"), j, block) {
             const json_t *text = json_object_get(block, "text");
 
             if (!json_is_string(text))
@@ -235,8 +233,7 @@ static int read_request(const struct sy__mock_http_req *req, struct request *r, 
                "that starts with a user message.";
         return -1;
     }
-    json_array_foreach(messages, i, msg)
-    {
+    json_array_foreach(messages, i, msg) {
         if (!json_is_array(json_object_get(msg, "content"))) {
             *why = "The content field in the Message object is required.";
             return -1;

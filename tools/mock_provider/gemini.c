@@ -118,12 +118,10 @@ static bool signatures_are_valid(const json_t *contents, char *where, size_t whe
     struct sy_buf want = {0};
     bool is_valid = true;
 
-    json_array_foreach(contents, i, content)
-    {
+    json_array_foreach(contents, i, content) {
         if (!is_str(json_object_get(content, "role"), "model"))
             continue;
-        json_array_foreach(json_object_get(content, "parts"), j, part)
-        {
+        json_array_foreach(json_object_get(content, "parts"), j, part) {
             json_t *call = json_object_get(part, "functionCall");
             const json_t *sig = json_object_get(part, "thoughtSignature");
 
@@ -153,8 +151,7 @@ static uint32_t content_words(const json_t *content)
     size_t i;
     uint32_t n = 0;
 
-    json_array_foreach(json_object_get(content, "parts"), i, part)
-    {
+    json_array_foreach(json_object_get(content, "parts"), i, part) {
         n += words_of(json_object_get(part, "text"));
     }
     return n;
@@ -171,8 +168,7 @@ static void last_user_text(const json_t *contents, struct sy_buf *out)
         role = json_object_get(content, "role");
         if (role != NULL && !is_str(role, "user"))
             continue;
-        json_array_foreach(json_object_get(content, "parts"), j, part)
-        {
+        json_array_foreach(json_object_get(content, "parts"), j, part) {
             const json_t *text = json_object_get(part, "text");
 
             if (!json_is_string(text) || json_is_true(json_object_get(part, "thought")))
@@ -203,13 +199,11 @@ static int read_request(const struct sy__mock_http_req *req, struct request *r, 
         *why = "* GenerateContentRequest.contents: contents is not specified";
         return -1;
     }
-    json_array_foreach(contents, i, v)
-    {
+    json_array_foreach(contents, i, v) {
         r->prompt_tokens += content_words(v) + 3; /* 3 per turn, as for OpenAI */
     }
     r->prompt_tokens += content_words(json_object_get(r->root, "systemInstruction"));
-    json_array_foreach(json_object_get(r->root, "tools"), i, tool)
-    {
+    json_array_foreach(json_object_get(r->root, "tools"), i, tool) {
         v = json_object_get(json_array_get(json_object_get(tool, "functionDeclarations"), 0),
                             "name");
         if (json_is_string(v)) {

@@ -696,8 +696,7 @@ static bool is_token_array(const json_t *v)
 
     if (!json_is_array(v) || json_array_size(v) == 0)
         return false;
-    json_array_foreach(v, i, t)
-    {
+    json_array_foreach(v, i, t) {
         if (!json_is_integer(t))
             return false;
     }
@@ -716,8 +715,7 @@ static void input_bytes(const json_t *v, struct sy_buf *bytes, uint32_t *tokens)
         *tokens += sy__mock_count_words(json_string_value(v), json_string_length(v));
         return;
     }
-    json_array_foreach(v, i, t)
-    {
+    json_array_foreach(v, i, t) {
         uint32_t u = (uint32_t)json_integer_value(t);
         unsigned char le[4] = {(unsigned char)u, (unsigned char)(u >> 8), (unsigned char)(u >> 16),
                                (unsigned char)(u >> 24)};
@@ -771,8 +769,7 @@ static int embed_inputs(const json_t *root, const json_t **list, size_t *count, 
         *why = "'input' has more than 2048 items";
         return -1;
     }
-    json_array_foreach(input, i, v)
-    {
+    json_array_foreach(input, i, v) {
         if (!json_is_string(v) && !is_token_array(v)) {
             *why = "'input' must be a string, an array of strings or an array of token arrays";
             return -1;

@@ -585,8 +585,7 @@ static void returns_deterministic_unit_embeddings_of_the_requested_length(void *
     assert_int_equal(json_array_size(json_object_get(a, "data")), 2);
     vec = json_object_get(json_array_get(json_object_get(a, "data"), 0), "embedding");
     assert_int_equal(json_array_size(vec), 16);
-    json_array_foreach(vec, i, x)
-    {
+    json_array_foreach(vec, i, x) {
         sum += json_real_value(x) * json_real_value(x);
     }
     assert_true(sum > 0.9999 && sum < 1.0001);
