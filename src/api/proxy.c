@@ -75,17 +75,6 @@ static bool is_json_content_type(struct sy_str ct)
            ct.ptr[sizeof(want) - 1] == ' ';
 }
 
-/* True when the raw key equals `name` (decoding escapes when there are any). */
-static bool key_is(struct sy_str key, const char *name)
-{
-    char buf[64];
-
-    if (memchr(key.ptr, '\\', key.len) == NULL)
-        return sy_str_eq_c(key, name);
-    ssize_t n = sy_json_string_decode((struct sy_str){key.ptr - 1, key.len + 2}, buf, sizeof(buf));
-    return n >= 0 && (size_t)n == strlen(name) && memcmp(buf, name, (size_t)n) == 0;
-}
-
 /* Checks that chat messages are a non-empty array of objects with a string
  * "role". Returns the index of the first bad one, or -1 when all are fine;
  * SIZE_MAX-style -2 when the array itself is wrong. */
@@ -144,7 +133,7 @@ enum sy_next sy__api_decode(struct sy_req *req)
     creq->raw = req->body;
     sy_json_iter_init(&it, req->body);
     while (sy_json_next_member(&it, &m)) {
-        if (key_is(m.key, "model")) {
+        if (sy_json_key_is(m.key, "model")) {
             model = m;
             if (creq->model_values_count <
                 sizeof(creq->model_values) / sizeof(creq->model_values[0]))
@@ -152,11 +141,11 @@ enum sy_next sy__api_decode(struct sy_req *req)
             else
                 return sy_req_fail_ex(req, SY_ERR_BAD_REQUEST, 0, "invalid_request", "model",
                                       "'model' is repeated too many times");
-        } else if (key_is(m.key, "stream")) {
+        } else if (sy_json_key_is(m.key, "stream")) {
             stream = m;
-        } else if (key_is(m.key, "stream_options")) {
+        } else if (sy_json_key_is(m.key, "stream_options")) {
             options = m;
-        } else if (key_is(m.key, required)) {
+        } else if (sy_json_key_is(m.key, required)) {
             field = m;
         }
     }

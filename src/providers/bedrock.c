@@ -53,26 +53,12 @@
 
 /* ---- JSON helpers ---------------------------------------------------------- */
 
-/* True when the raw key equals `name` (decoding escapes when there are any). */
-static bool key_is(struct sy_str key, const char *name)
-{
-    char buf[64];
-    struct sy_str quoted;
-    ssize_t n;
-
-    if (memchr(key.ptr, '\\', key.len) == NULL)
-        return sy_str_eq_c(key, name);
-    quoted = (struct sy_str){key.ptr - 1, key.len + 2};
-    n = sy_json_string_decode(quoted, buf, sizeof(buf));
-    return n >= 0 && (size_t)n == strlen(name) && memcmp(buf, name, (size_t)n) == 0;
-}
-
 /* True when `m` is a string member whose decoded value equals `s`. */
 static bool string_is(const struct sy_json_member *m, const char *s)
 {
     if (m->type != SY_JSON_STRING)
         return false;
-    return key_is((struct sy_str){m->value.ptr + 1, m->value.len - 2}, s);
+    return sy_json_key_is((struct sy_str){m->value.ptr + 1, m->value.len - 2}, s);
 }
 
 /* Finds `key` in `obj` with the given type. */

@@ -71,17 +71,6 @@ _Static_assert(MAX_CANDIDATES <= 64, "candidate sets are uint64_t bit masks");
 
 /* ---- JSON helpers -------------------------------------------------------- */
 
-/* True when the raw key equals `name` (decoding escapes when there are any). */
-static bool key_is(struct sy_str key, const char *name)
-{
-    char buf[64];
-
-    if (memchr(key.ptr, '\\', key.len) == NULL)
-        return sy_str_eq_c(key, name);
-    ssize_t n = sy_json_string_decode((struct sy_str){key.ptr - 1, key.len + 2}, buf, sizeof(buf));
-    return n >= 0 && (size_t)n == strlen(name) && memcmp(buf, name, (size_t)n) == 0;
-}
-
 /* The bytes between the quotes of the string literal `lit`. */
 static struct sy_str inner(struct sy_str lit)
 {
@@ -91,7 +80,7 @@ static struct sy_str inner(struct sy_str lit)
 /* True when the string literal `lit` (quotes included) decodes to `s`. */
 static bool lit_is(struct sy_str lit, const char *s)
 {
-    return lit.len >= 2 && key_is(inner(lit), s);
+    return lit.len >= 2 && sy_json_key_is(inner(lit), s);
 }
 
 /* The member `key` of `obj`, when it has `type`. */
@@ -193,20 +182,20 @@ static bool schema_fits_openapi(struct sy_str schema)
             enum sy_json_type type;
             size_t k = 0;
 
-            while (k < sizeof(known) / sizeof(known[0]) && !key_is(m.key, known[k]))
+            while (k < sizeof(known) / sizeof(known[0]) && !sy_json_key_is(m.key, known[k]))
                 k++;
             if (k == sizeof(known) / sizeof(known[0]))
                 return false;
-            if (key_is(m.key, "type") && m.type != SY_JSON_STRING)
+            if (sy_json_key_is(m.key, "type") && m.type != SY_JSON_STRING)
                 return false;
-            if (key_is(m.key, "enum")) {
+            if (sy_json_key_is(m.key, "enum")) {
                 if (m.type != SY_JSON_ARRAY)
                     return false;
                 sy_json_iter_init(&sub, m.value);
                 while (sy_json_next_element(&sub, &el, &type))
                     if (type != SY_JSON_STRING)
                         return false;
-            } else if (key_is(m.key, "properties")) {
+            } else if (sy_json_key_is(m.key, "properties")) {
                 if (m.type != SY_JSON_OBJECT)
                     return false;
                 sy_json_iter_init(&sub, m.value);
@@ -215,11 +204,11 @@ static bool schema_fits_openapi(struct sy_str schema)
                         return false;
                     pending[count++] = prop.value;
                 }
-            } else if (key_is(m.key, "items")) {
+            } else if (sy_json_key_is(m.key, "items")) {
                 if (count == SCHEMA_PENDING)
                     return false;
                 pending[count++] = m.value;
-            } else if (key_is(m.key, "anyOf")) {
+            } else if (sy_json_key_is(m.key, "anyOf")) {
                 if (m.type != SY_JSON_ARRAY)
                     return false;
                 sy_json_iter_init(&sub, m.value);
@@ -1012,7 +1001,7 @@ static enum sy_err chat_body(struct sy_pool *pool, struct sy_str raw, struct sy_
     sy_json_iter_init(&it, raw);
     while (sy_json_next_member(&it, &m)) {
         for (size_t i = 0; i < F_COUNT; i++) {
-            if (key_is(m.key, field_names[i])) {
+            if (sy_json_key_is(m.key, field_names[i])) {
                 f[i] = m; /* the last one wins, as in jansson */
                 break;
             }

@@ -24,17 +24,6 @@
 #define TOKENS_PER_MEDIA 1600 /* count_tokens: per image or non-text document */
 #define THOUGHT_MARK     "__thought__"
 
-/* True when the raw key equals `name` (decoding escapes when there are any). */
-static bool key_is(struct sy_str key, const char *name)
-{
-    char buf[64];
-
-    if (memchr(key.ptr, '\\', key.len) == NULL)
-        return sy_str_eq_c(key, name);
-    ssize_t n = sy_json_string_decode((struct sy_str){key.ptr - 1, key.len + 2}, buf, sizeof(buf));
-    return n >= 0 && (size_t)n == strlen(name) && memcmp(buf, name, (size_t)n) == 0;
-}
-
 /* True when the member is a JSON string equal to `s`. */
 static bool value_is(const struct sy_json_member *m, const char *s)
 {
@@ -78,7 +67,7 @@ static void pick(struct sy_str obj, const char *const *names, struct sy_json_mem
     sy_json_iter_init(&it, obj);
     while (sy_json_next_member(&it, &m)) {
         for (size_t i = 0; i < count; i++) {
-            if (key_is(m.key, names[i])) {
+            if (sy_json_key_is(m.key, names[i])) {
                 found[i] = m;
                 break;
             }
@@ -1711,7 +1700,7 @@ static size_t find_models(struct sy_str obj, struct sy_str *values, size_t cap)
 
     sy_json_iter_init(&it, obj);
     while (sy_json_next_member(&it, &m))
-        if (n < cap && key_is(m.key, "model"))
+        if (n < cap && sy_json_key_is(m.key, "model"))
             values[n++] = m.value;
     return n;
 }

@@ -66,19 +66,6 @@ static void apply_edits(struct sy_buf *out, struct sy_str src, const struct edit
     sy_buf_append(out, at, (size_t)(src.ptr + src.len - at));
 }
 
-/* True when the raw key equals `name` (decoding escapes when there are any). */
-static bool key_is(struct sy_str key, const char *name)
-{
-    char buf[64];
-    struct sy_str quoted;
-
-    if (memchr(key.ptr, '\\', key.len) == NULL)
-        return sy_str_eq_c(key, name);
-    quoted = (struct sy_str){key.ptr - 1, key.len + 2};
-    ssize_t n = sy_json_string_decode(quoted, buf, sizeof(buf));
-    return n >= 0 && (size_t)n == strlen(name) && memcmp(buf, name, (size_t)n) == 0;
-}
-
 /* ---- Requests ------------------------------------------------------------ */
 
 /* The value that replaces the client's stream_options: its members with
@@ -94,7 +81,7 @@ static struct sy_str stream_options_with_usage(struct sy_pool *pool, struct sy_s
     if (old.ptr != NULL && old.len > 0 && old.ptr[0] == '{') {
         sy_json_iter_init(&it, old);
         while (sy_json_next_member(&it, &m)) {
-            if (key_is(m.key, "include_usage"))
+            if (sy_json_key_is(m.key, "include_usage"))
                 continue;
             SY_BUF_APPEND_LIT(&b, ",\"");
             sy_buf_append_str(&b, m.key);
@@ -281,9 +268,9 @@ static void scan_top(struct sy_str doc, struct sy_str alias_json, bool drop_usag
             add_edit(&sc->edits, drop_from, member_start, SY_STR(""));
             pending_drop = false;
         }
-        if (key_is(m.key, "model")) {
+        if (sy_json_key_is(m.key, "model")) {
             add_edit(&sc->edits, m.value.ptr, m.value.ptr + m.value.len, alias_json);
-        } else if (key_is(m.key, "usage")) {
+        } else if (sy_json_key_is(m.key, "usage")) {
             sc->usage = m.value;
             sc->usage_type = m.type;
             if (drop_usage) {
@@ -294,7 +281,7 @@ static void scan_top(struct sy_str doc, struct sy_str alias_json, bool drop_usag
                     drop_from = member_start;
                 }
             }
-        } else if (key_is(m.key, "choices")) {
+        } else if (sy_json_key_is(m.key, "choices")) {
             sc->choices = m.value;
             sc->choices_type = m.type;
         }
