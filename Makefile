@@ -72,10 +72,11 @@ run: deps
 	@$(MAKE) --no-print-directory build
 	$(BUILD)/switchyard serve $(if $(CONFIG),-c $(CONFIG))
 
-# Runs the unit tests, the fuzz corpora and the end-to-end suite, first on the
-# release build and then under ASan + UBSan.
+# Runs the static checks, then the unit tests, the fuzz corpora and the
+# end-to-end suite, first on the release build and then under ASan + UBSan.
 test: deps
 	@sh scripts/deps.sh --e2e
+	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory test-release
 	@$(MAKE) --no-print-directory SAN=asan test-asan
 
