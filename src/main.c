@@ -140,6 +140,25 @@ static void on_stop_signal(uv_signal_t *sig, int signum)
     uv_close((uv_handle_t *)&s->sigint, NULL);
 }
 
+/* What `serve` without a config serves, and how to call it. */
+static void print_default_help(const struct sy_config *cfg)
+{
+    const char *key =
+        getenv("SWITCHYARD_API_KEY") != NULL ? "$SWITCHYARD_API_KEY" : "sk-switchyard-dev";
+
+    printf("\nNo config given: embedded defaults. Models:\n");
+    for (size_t i = 0; i < cfg->models_count; i++)
+        printf("  %-20s -> %s (%s)\n", cfg->models[i].name, cfg->models[i].routes[0].provider->name,
+               sy_provider_kind_name(cfg->models[i].routes[0].provider->kind));
+    printf("(OPENAI_API_KEY, ANTHROPIC_API_KEY and GEMINI_API_KEY in the environment add those\n"
+           "providers.) Try:\n\n"
+           "  curl http://%s:%u/v1/chat/completions \\\n"
+           "    -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n"
+           "    -d '{\"model\":\"mock\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'\n\n"
+           "or, with the openai SDK: baseURL \"http://%s:%u/v1\", apiKey \"%s\".\n",
+           cfg->listen_host, cfg->listen_port, key, cfg->listen_host, cfg->listen_port, key);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     struct serve s = {0};
@@ -184,17 +203,7 @@ static int cmd_serve(int argc, char **argv)
            s.cfg->http.tls_cert != NULL ? "https" : "http", v6 ? "[" : "", host, v6 ? "]" : "",
            s.cfg->listen_port, s.cfg->workers, s.cfg->source);
     if (s.path == NULL)
-        printf("\nNo config given: serving the built-in fake provider (models \"mock\" and\n"
-               "\"gpt-4o-mini\"). Try:\n\n"
-               "  curl http://%s:%u/v1/chat/completions \\\n"
-               "    -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n"
-               "    -d "
-               "'{\"model\":\"mock\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'\n\n"
-               "or, with the openai SDK: baseURL \"http://%s:%u/v1\", apiKey \"%s\".\n",
-               host, s.cfg->listen_port,
-               getenv("SWITCHYARD_API_KEY") ? "$SWITCHYARD_API_KEY" : "sk-switchyard-dev", host,
-               s.cfg->listen_port,
-               getenv("SWITCHYARD_API_KEY") ? "$SWITCHYARD_API_KEY" : "sk-switchyard-dev");
+        print_default_help(s.cfg);
     fflush(stdout);
 
     uv_signal_init(loop, &s.sighup);

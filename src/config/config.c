@@ -346,15 +346,52 @@ out:
 
 /* ---- The embedded default ------------------------------------------------ */
 
-static void add_mock_model(struct sy_config *cfg, struct sy_config_provider *mock, const char *name)
+static void add_model(struct sy_config *cfg, struct sy_config_provider *prov, const char *name)
 {
     struct sy_config_model *m = &cfg->models[cfg->models_count++];
 
     m->name = sy_xstrdup(name);
     m->routes = sy_xcalloc(1, sizeof(*m->routes));
     m->routes_count = 1;
-    m->routes[0].provider = mock;
+    m->routes[0].provider = prov;
     m->routes[0].model = sy_xstrdup(name);
+}
+
+/* Providers that a key in the environment enables in the embedded default,
+ * each with the models it then serves under their own names. */
+static const struct env_provider {
+    const char *env;
+    const char *name;
+    enum sy_provider_kind kind;
+    const char *base_url;
+    const char *api_version;
+    const char *models[6]; /* NULL-terminated */
+} env_providers[] = {
+    {"OPENAI_API_KEY",
+     "openai",
+     SY_KIND_OPENAI,
+     "https://api.openai.com/v1",
+     NULL,
+     {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o4-mini", NULL}},
+    {"ANTHROPIC_API_KEY",
+     "anthropic",
+     SY_KIND_ANTHROPIC,
+     "https://api.anthropic.com",
+     "2023-06-01",
+     {"claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1", NULL}},
+    {"GEMINI_API_KEY",
+     "gemini",
+     SY_KIND_GEMINI,
+     "https://generativelanguage.googleapis.com/v1beta",
+     NULL,
+     {"gemini-2.5-pro", "gemini-2.5-flash", NULL}},
+};
+
+#define ENV_PROVIDERS (sizeof(env_providers) / sizeof(env_providers[0]))
+
+static bool is_model_taken(const struct sy_config *cfg, const char *name)
+{
+    return sy_config_find_model(cfg, name, strlen(name)) != NULL;
 }
 
 struct sy_config *sy_config_default(const char *mock_base_url)
@@ -362,16 +399,39 @@ struct sy_config *sy_config_default(const char *mock_base_url)
     struct sy_config *cfg = sy__config_new("<embedded>");
     const char *key = getenv("SWITCHYARD_API_KEY");
     const char *url = mock_base_url != NULL ? mock_base_url : "http://127.0.0.1:9090/v1";
-    size_t url_len = strlen(url);
+    size_t url_len = strlen(url), models_cap = 2;
     struct sy_config_provider *mock;
 
     cfg->keys = sy_xcalloc(1, sizeof(*cfg->keys));
     cfg->keys[0] = sy_xstrdup(key != NULL && key[0] != '\0' ? key : "sk-switchyard-dev");
     cfg->keys_count = 1;
 
-    cfg->providers = sy_xcalloc(1, sizeof(*cfg->providers));
-    cfg->providers_count = 1;
-    mock = &cfg->providers[0];
+    /* Routes point into the providers array: size it once. */
+    cfg->providers = sy_xcalloc(1 + ENV_PROVIDERS, sizeof(*cfg->providers));
+    for (size_t i = 0; i < ENV_PROVIDERS; i++)
+        models_cap += sizeof(env_providers[i].models) / sizeof(env_providers[i].models[0]);
+    cfg->models = sy_xcalloc(models_cap, sizeof(*cfg->models));
+
+    /* Real providers first, so that their model names win over the mock's. */
+    for (size_t i = 0; i < ENV_PROVIDERS; i++) {
+        const struct env_provider *e = &env_providers[i];
+        const char *api_key = getenv(e->env);
+        struct sy_config_provider *p;
+
+        if (api_key == NULL || api_key[0] == '\0' || strpbrk(api_key, "\r\n") != NULL)
+            continue;
+        p = &cfg->providers[cfg->providers_count++];
+        p->name = sy_xstrdup(e->name);
+        p->kind = e->kind;
+        p->base_url = sy_xstrdup(e->base_url);
+        p->api_key = sy_xstrdup(api_key);
+        p->api_version = e->api_version != NULL ? sy_xstrdup(e->api_version) : NULL;
+        sy__config_resolve_timeouts(&p->timeouts, &cfg->upstream.timeouts);
+        for (size_t m = 0; e->models[m] != NULL; m++)
+            add_model(cfg, p, e->models[m]);
+    }
+
+    mock = &cfg->providers[cfg->providers_count++];
     mock->name = sy_xstrdup("mock");
     mock->kind = SY_KIND_OPENAI;
     while (url_len > 1 && url[url_len - 1] == '/')
@@ -383,10 +443,9 @@ struct sy_config *sy_config_default(const char *mock_base_url)
     mock->forward_headers[0] = sy_xstrdup("x-mock-*");
     mock->forward_headers_count = 1;
     sy__config_resolve_timeouts(&mock->timeouts, &cfg->upstream.timeouts);
-
-    cfg->models = sy_xcalloc(2, sizeof(*cfg->models));
-    add_mock_model(cfg, mock, "mock");
-    add_mock_model(cfg, mock, "gpt-4o-mini");
+    add_model(cfg, mock, "mock");
+    if (!is_model_taken(cfg, "gpt-4o-mini"))
+        add_model(cfg, mock, "gpt-4o-mini");
     return cfg;
 }
 

@@ -141,8 +141,11 @@ struct sy_config *sy_config_load_string(const char *name, const char *yaml, size
                                         struct sy_config_diag *diag);
 
 /* Returns the embedded default: 127.0.0.1:8080, the key "sk-switchyard-dev" (or
- * $SWITCHYARD_API_KEY when set), and one provider "mock" of kind openai at
- * `mock_base_url` serving the models "mock" and "gpt-4o-mini". */
+ * $SWITCHYARD_API_KEY when set), one provider "mock" of kind openai at
+ * `mock_base_url` serving the models "mock" and "gpt-4o-mini", and for each of
+ * OPENAI_API_KEY, ANTHROPIC_API_KEY and GEMINI_API_KEY set in the environment
+ * that provider with its current models under their own names (which then win
+ * over the mock's "gpt-4o-mini"). */
 struct sy_config *sy_config_default(const char *mock_base_url);
 
 /* Takes one more reference. Any thread may call. Returns `cfg`. */

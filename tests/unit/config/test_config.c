@@ -1046,6 +1046,34 @@ static void knows_what_each_new_provider_kind_needs(void **state)
     sy_config_diag_dispose(&diag);
 }
 
+static void enables_providers_whose_keys_are_in_the_environment(void **state)
+{
+    struct sy_config *cfg;
+    const struct sy_config_model *m;
+
+    (void)state;
+    unsetenv("OPENAI_API_KEY");
+    unsetenv("GEMINI_API_KEY");
+    setenv("ANTHROPIC_API_KEY", "sk-ant-test", 1);
+    cfg = sy_config_default("http://127.0.0.1:1/v1");
+    m = sy_config_find_model(cfg, "claude-sonnet-4-5", strlen("claude-sonnet-4-5"));
+    assert_non_null(m);
+    assert_int_equal(m->routes[0].provider->kind, SY_KIND_ANTHROPIC);
+    assert_string_equal(m->routes[0].provider->api_key, "sk-ant-test");
+    m = sy_config_find_model(cfg, "gpt-4o-mini", strlen("gpt-4o-mini"));
+    assert_string_equal(m->routes[0].provider->name, "mock");
+    sy_config_release(cfg);
+
+    setenv("OPENAI_API_KEY", "sk-openai-test", 1);
+    cfg = sy_config_default("http://127.0.0.1:1/v1");
+    m = sy_config_find_model(cfg, "gpt-4o-mini", strlen("gpt-4o-mini"));
+    assert_string_equal(m->routes[0].provider->name, "openai"); /* the real one wins */
+    assert_non_null(sy_config_find_model(cfg, "mock", 4));
+    sy_config_release(cfg);
+    unsetenv("OPENAI_API_KEY");
+    unsetenv("ANTHROPIC_API_KEY");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1065,6 +1093,7 @@ int main(void)
         cmocka_unit_test(rejects_malformed_listen_addresses),
         cmocka_unit_test(refuses_an_empty_route_and_an_api_key_that_could_inject_headers),
         cmocka_unit_test(knows_what_each_new_provider_kind_needs),
+        cmocka_unit_test(enables_providers_whose_keys_are_in_the_environment),
         cmocka_unit_test(rejects_base_urls_that_are_not_http_and_strips_trailing_slashes),
         cmocka_unit_test(accepts_every_proxy_scheme_and_rejects_others),
         cmocka_unit_test(accepts_size_suffixes_and_rejects_other_units),
