@@ -33,25 +33,19 @@ struct request {
     uint32_t cache_read_tokens;
 };
 
-static uint32_t words_of(const json_t *s)
-{
-    return json_is_string(s) ? sy__mock_count_words(json_string_value(s), json_string_length(s))
-                             : 0;
-}
-
 /* Words of a text, tool_result or thinking-less block. */
 static uint32_t block_words(const json_t *block)
 {
     const json_t *content;
     const json_t *part;
     size_t i;
-    uint32_t n = words_of(json_object_get(block, "text"));
+    uint32_t n = sy__mock_json_words(json_object_get(block, "text"));
 
     content = json_object_get(block, "content"); /* tool_result */
     if (json_is_string(content))
-        n += words_of(content);
+        n += sy__mock_json_words(content);
     json_array_foreach(content, i, part) {
-        n += words_of(json_object_get(part, "text"));
+        n += sy__mock_json_words(json_object_get(part, "text"));
     }
     return n;
 }
@@ -86,11 +80,7 @@ static void answer_error(struct sy__mock_plan *plan, uint32_t status, const char
 {
     const char *type = error_type(status);
 
-    sy_buf_reset(&plan->body);
-    plan->status = status;
-    plan->outcome = SY__MOCK_OUTCOME_ERROR;
-    plan->is_stream = false;
-    plan->prompt_tokens = plan->completion_tokens = 0;
+    sy__mock_plan_error(plan, status);
     LIT(&plan->body, "{\"type\":\"error\",\"error\":{\"type\":\"");
     sy__mock_put(&plan->body, type, strlen(type));
     LIT(&plan->body, "\",\"message\":");
@@ -117,15 +107,14 @@ static bool signatures_are_valid(const json_t *messages, char *where, size_t whe
     bool is_valid = true;
 
     json_array_foreach(messages, i, msg) {
-        if (!json_is_string(json_object_get(msg, "role")) ||
-            strcmp(json_string_value(json_object_get(msg, "role")), "assistant") != 0)
+        if (!sy__mock_json_is(json_object_get(msg, "role"), "assistant"))
             continue;
         json_array_foreach(json_object_get(msg, "content"), j, block) {
             const json_t *type = json_object_get(block, "type");
             const json_t *thinking = json_object_get(block, "thinking");
             const json_t *sig = json_object_get(block, "signature");
 
-            if (!json_is_string(type) || strcmp(json_string_value(type), "thinking") != 0)
+            if (!sy__mock_json_is(type, "thinking"))
                 continue;
             sy_buf_reset(&want);
             if (json_is_string(thinking))
@@ -213,10 +202,10 @@ static void count_prompt(struct sy__mock_formats *f, struct request *r, bool is_
         walk_item(w, 'T', v, 0);
     }
     if (json_is_string(system)) {
-        walk_item(w, 'S', system, words_of(system));
+        walk_item(w, 'S', system, sy__mock_json_words(system));
     } else {
         json_array_foreach(system, i, v) {
-            walk_item(w, 'S', v, words_of(json_object_get(v, "text")));
+            walk_item(w, 'S', v, sy__mock_json_words(json_object_get(v, "text")));
         }
     }
     json_array_foreach(messages, i, v) {
@@ -224,7 +213,7 @@ static void count_prompt(struct sy__mock_formats *f, struct request *r, bool is_
 
         walk_item(w, 'R', role, 3); /* 3 per message, as for OpenAI */
         if (json_is_string(content)) {
-            walk_item(w, 'M', content, words_of(content));
+            walk_item(w, 'M', content, sy__mock_json_words(content));
             continue;
         }
         json_array_foreach(content, j, block) {
@@ -263,8 +252,7 @@ static void last_user_text(const json_t *messages, struct sy_buf *out)
         bool has_text = false;
 
         msg = json_array_get(messages, i);
-        if (!json_is_string(json_object_get(msg, "role")) ||
-            strcmp(json_string_value(json_object_get(msg, "role")), "user") != 0)
+        if (!sy__mock_json_is(json_object_get(msg, "role"), "user"))
             continue;
         content = json_object_get(msg, "content");
         if (json_is_string(content)) {
@@ -274,9 +262,7 @@ static void last_user_text(const json_t *messages, struct sy_buf *out)
         json_array_foreach(content, j, block) {
             const json_t *text = json_object_get(block, "text");
 
-            if (!json_is_string(json_object_get(block, "type")) ||
-                strcmp(json_string_value(json_object_get(block, "type")), "text") != 0 ||
-                !json_is_string(text))
+            if (!sy__mock_json_is(json_object_get(block, "type"), "text") || !json_is_string(text))
                 continue;
             if (has_text)
                 sy__mock_put(out, " ", 1);
@@ -322,7 +308,7 @@ static int read_request(const struct sy__mock_http_req *req, struct request *r, 
         return -1;
     }
     v = json_object_get(json_object_get(r->root, "thinking"), "type");
-    r->is_thinking = json_is_string(v) && strcmp(json_string_value(v), "enabled") == 0;
+    r->is_thinking = sy__mock_json_is(v, "enabled");
     v = json_object_get(json_array_get(json_object_get(r->root, "tools"), 0), "name");
     if (json_is_string(v))
         r->tool_name = json_string_value(v);
@@ -533,15 +519,11 @@ void sy__mock_anthropic_plan(struct sy__mock_shared *sh, const struct sy__mock_h
     last_user_text(json_object_get(r.root, "messages"), &r.user_text);
     struct sy_str user = {r.user_text.ptr != NULL ? r.user_text.ptr : "", r.user_text.len};
     rp.is_thinking = r.is_thinking;
-    rp.is_tool = r.tool_name != NULL &&
-                 (plan->knobs.is_tool_call || sy__mock_contains_nocase(user, "call a tool"));
+    rp.is_tool = r.tool_name != NULL && sy__mock_is_tool_wanted(&plan->knobs, user);
     if (rp.is_tool) {
         sy__mock_openai_tool_arguments(&rp.text, user);
-    } else if (plan->knobs.content.ptr != NULL) {
-        sy_buf_append_str(&rp.text, plan->knobs.content);
     } else {
-        LIT(&rp.text, "mock: ");
-        sy_buf_append_str(&rp.text, user);
+        sy__mock_echo_text(&rp.text, &plan->knobs, user);
     }
     if (rp.is_thinking) {
         sy__mock_anthropic_signature(&rp.signature, THINKING_TEXT, strlen(THINKING_TEXT));
@@ -549,17 +531,13 @@ void sy__mock_anthropic_plan(struct sy__mock_shared *sh, const struct sy__mock_h
     }
     rp.output_tokens = rp.thinking_tokens +
                        sy__mock_count_words(rp.text.ptr != NULL ? rp.text.ptr : "", rp.text.len);
-    snprintf(id, sizeof(id), "msg_mock_%llu",
-             (unsigned long long)__atomic_fetch_add(&sh->next_id, 1, __ATOMIC_RELAXED));
-    plan->prompt_tokens = r.prompt_tokens;
-    plan->status = 200;
-    plan->outcome = plan->knobs.is_malformed ? SY__MOCK_OUTCOME_MALFORMED : SY__MOCK_OUTCOME_OK;
+    snprintf(id, sizeof(id), "msg_mock_%llu", (unsigned long long)sy__mock_take_id(sh));
+    sy__mock_plan_ok(plan, r.prompt_tokens);
     if (r.is_stream) {
         sy__mock_plan_stream(plan, "text/event-stream", NULL,
                              stream_of(&r, &rp, id, model, &plan->knobs));
     } else if (plan->knobs.is_malformed) {
-        LIT(&plan->body, "{not json");
-        sy__mock_plan_head(plan, "application/json", NULL);
+        sy__mock_plan_malformed(plan, NULL);
     } else {
         plan->completion_tokens = rp.output_tokens;
         body_of(&plan->body, &r, &rp, id, model);

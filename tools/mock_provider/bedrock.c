@@ -29,17 +29,6 @@ struct request {
     uint32_t prompt_tokens;
 };
 
-static bool is_str(const json_t *v, const char *lit)
-{
-    return json_is_string(v) && strcmp(json_string_value(v), lit) == 0;
-}
-
-static uint32_t words_of(const json_t *s)
-{
-    return json_is_string(s) ? sy__mock_count_words(json_string_value(s), json_string_length(s))
-                             : 0;
-}
-
 /* ---- Event-stream frames --------------------------------------------------------------- */
 
 static void put_u32(struct sy_buf *out, uint32_t v)
@@ -126,11 +115,7 @@ static void answer_error(struct sy__mock_plan *plan, uint32_t status, const char
 {
     char extra[160];
 
-    sy_buf_reset(&plan->body);
-    plan->status = status;
-    plan->outcome = SY__MOCK_OUTCOME_ERROR;
-    plan->is_stream = false;
-    plan->prompt_tokens = plan->completion_tokens = 0;
+    sy__mock_plan_error(plan, status);
     LIT(&plan->body, "{\"message\":");
     sy_json_append_string(&plan->body, message, strlen(message));
     LIT(&plan->body, "}");
@@ -187,7 +172,7 @@ static uint32_t blocks_words(const json_t *blocks)
     uint32_t n = 0;
 
     json_array_foreach(blocks, i, block) {
-        n += words_of(json_object_get(block, "text"));
+        n += sy__mock_json_words(json_object_get(block, "text"));
     }
     return n;
 }
@@ -199,7 +184,7 @@ static void last_user_text(const json_t *messages, struct sy_buf *out)
         bool has_text = false;
         size_t j;
 
-        if (!is_str(json_object_get(msg, "role"), "user"))
+        if (!sy__mock_json_is(json_object_get(msg, "role"), "user"))
             continue;
         json_array_foreach(json_object_get(msg, "content"), j, block) {
             const json_t *text = json_object_get(block, "text");
@@ -382,7 +367,7 @@ void sy__mock_bedrock_plan(struct sy__mock_shared *sh, const struct sy__mock_htt
         goto out;
     }
     snprintf(extra, sizeof(extra), "x-amzn-requestid: mock-%llu\r\n",
-             (unsigned long long)__atomic_fetch_add(&sh->next_id, 1, __ATOMIC_RELAXED));
+             (unsigned long long)sy__mock_take_id(sh));
     if (plan->knobs.status != 0 && is_stream) {
         plan->status = plan->knobs.status; /* recorded as the error it is, on a 200 */
         plan->outcome = SY__MOCK_OUTCOME_ERROR;
@@ -396,26 +381,19 @@ void sy__mock_bedrock_plan(struct sy__mock_shared *sh, const struct sy__mock_htt
     }
 
     struct sy_str user = {r.user_text.ptr != NULL ? r.user_text.ptr : "", r.user_text.len};
-    rp.is_tool = r.tool_name != NULL &&
-                 (plan->knobs.is_tool_call || sy__mock_contains_nocase(user, "call a tool"));
+    rp.is_tool = r.tool_name != NULL && sy__mock_is_tool_wanted(&plan->knobs, user);
     if (rp.is_tool) {
         sy__mock_openai_tool_arguments(&rp.text, user);
-    } else if (plan->knobs.content.ptr != NULL) {
-        sy_buf_append_str(&rp.text, plan->knobs.content);
     } else {
-        LIT(&rp.text, "mock: ");
-        sy_buf_append_str(&rp.text, user);
+        sy__mock_echo_text(&rp.text, &plan->knobs, user);
     }
     rp.output_tokens = sy__mock_count_words(rp.text.ptr != NULL ? rp.text.ptr : "", rp.text.len);
     rp.latency_ms = plan->knobs.latency_ms + plan->knobs.ttft_ms;
-    plan->prompt_tokens = r.prompt_tokens;
-    plan->status = 200;
-    plan->outcome = plan->knobs.is_malformed ? SY__MOCK_OUTCOME_MALFORMED : SY__MOCK_OUTCOME_OK;
+    sy__mock_plan_ok(plan, r.prompt_tokens);
     if (is_stream) {
         sy__mock_plan_stream(plan, EVENTSTREAM_TYPE, extra, stream_of(&r, &rp, &plan->knobs));
     } else if (plan->knobs.is_malformed) {
-        LIT(&plan->body, "{not json");
-        sy__mock_plan_head(plan, "application/json", extra);
+        sy__mock_plan_malformed(plan, extra);
     } else {
         plan->completion_tokens = rp.output_tokens;
         body_of(&plan->body, &r, &rp);

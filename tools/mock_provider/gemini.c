@@ -28,17 +28,6 @@ struct request {
     uint32_t prompt_tokens;
 };
 
-static uint32_t words_of(const json_t *s)
-{
-    return json_is_string(s) ? sy__mock_count_words(json_string_value(s), json_string_length(s))
-                             : 0;
-}
-
-static bool is_str(const json_t *v, const char *lit)
-{
-    return json_is_string(v) && strcmp(json_string_value(v), lit) == 0;
-}
-
 /* ---- Errors ---------------------------------------------------------------------------- */
 
 static const char *status_name(uint32_t status)
@@ -75,11 +64,7 @@ static void answer_error(struct sy__mock_plan *plan, uint32_t status, const char
 {
     const char *name = status_name(status);
 
-    sy_buf_reset(&plan->body);
-    plan->status = status;
-    plan->outcome = SY__MOCK_OUTCOME_ERROR;
-    plan->is_stream = false;
-    plan->prompt_tokens = plan->completion_tokens = 0;
+    sy__mock_plan_error(plan, status);
     LIT(&plan->body, "{\"error\":{\"code\":");
     sy__mock_buf_u64(&plan->body, status);
     LIT(&plan->body, ",\"message\":");
@@ -119,7 +104,7 @@ static bool signatures_are_valid(const json_t *contents, char *where, size_t whe
     bool is_valid = true;
 
     json_array_foreach(contents, i, content) {
-        if (!is_str(json_object_get(content, "role"), "model"))
+        if (!sy__mock_json_is(json_object_get(content, "role"), "model"))
             continue;
         json_array_foreach(json_object_get(content, "parts"), j, part) {
             json_t *call = json_object_get(part, "functionCall");
@@ -129,7 +114,7 @@ static bool signatures_are_valid(const json_t *contents, char *where, size_t whe
                 continue;
             sy_buf_reset(&want);
             sy__mock_gemini_signature(&want, call);
-            if (is_str(sig, SKIP_SIGNATURE))
+            if (sy__mock_json_is(sig, SKIP_SIGNATURE))
                 continue;
             if (!json_is_string(sig) || json_string_length(sig) != want.len ||
                 memcmp(json_string_value(sig), want.ptr, want.len) != 0) {
@@ -152,7 +137,7 @@ static uint32_t content_words(const json_t *content)
     uint32_t n = 0;
 
     json_array_foreach(json_object_get(content, "parts"), i, part) {
-        n += words_of(json_object_get(part, "text"));
+        n += sy__mock_json_words(json_object_get(part, "text"));
     }
     return n;
 }
@@ -166,7 +151,7 @@ static void last_user_text(const json_t *contents, struct sy_buf *out)
         size_t j;
 
         role = json_object_get(content, "role");
-        if (role != NULL && !is_str(role, "user"))
+        if (role != NULL && !sy__mock_json_is(role, "user"))
             continue;
         json_array_foreach(json_object_get(content, "parts"), j, part) {
             const json_t *text = json_object_get(part, "text");
@@ -429,8 +414,8 @@ void sy__mock_gemini_plan(struct sy__mock_shared *sh, const struct sy__mock_http
     rp.includes_thought = r.includes_thought && !rp.is_safety;
     rp.thoughts_tokens =
         r.is_thinking ? sy__mock_count_words(THINKING_TEXT, strlen(THINKING_TEXT)) : 0;
-    rp.is_tool = !rp.is_safety && r.tool_name != NULL &&
-                 (plan->knobs.is_tool_call || sy__mock_contains_nocase(user, "call a tool"));
+    rp.is_tool =
+        !rp.is_safety && r.tool_name != NULL && sy__mock_is_tool_wanted(&plan->knobs, user);
     if (rp.is_safety) {
         /* no text */
     } else if (rp.is_tool) {
@@ -444,27 +429,20 @@ void sy__mock_gemini_plan(struct sy__mock_shared *sh, const struct sy__mock_http
         rp.call_part =
             json_pack("{s:o,s:s%}", "functionCall", call, "thoughtSignature", sig.ptr, sig.len);
         sy_buf_dispose(&sig);
-    } else if (plan->knobs.content.ptr != NULL) {
-        sy_buf_append_str(&rp.text, plan->knobs.content);
     } else {
-        LIT(&rp.text, "mock: ");
-        sy_buf_append_str(&rp.text, user);
+        sy__mock_echo_text(&rp.text, &plan->knobs, user);
     }
     rp.candidates_tokens =
         sy__mock_count_words(rp.text.ptr != NULL ? rp.text.ptr : "", rp.text.len);
-    snprintf(id, sizeof(id), "mock-%llu",
-             (unsigned long long)__atomic_fetch_add(&sh->next_id, 1, __ATOMIC_RELAXED));
-    plan->prompt_tokens = r.prompt_tokens;
-    plan->status = 200;
-    plan->outcome = plan->knobs.is_malformed ? SY__MOCK_OUTCOME_MALFORMED : SY__MOCK_OUTCOME_OK;
+    snprintf(id, sizeof(id), "mock-%llu", (unsigned long long)sy__mock_take_id(sh));
+    sy__mock_plan_ok(plan, r.prompt_tokens);
     if (is_stream) {
         bool is_sse = sy_str_eq_c(alt, "sse");
 
         sy__mock_plan_stream(plan, is_sse ? "text/event-stream" : "application/json", NULL,
                              stream_of(&r, &rp, model, id, is_sse, &plan->knobs));
     } else if (plan->knobs.is_malformed) {
-        LIT(&plan->body, "{not json");
-        sy__mock_plan_head(plan, "application/json", NULL);
+        sy__mock_plan_malformed(plan, NULL);
     } else {
         plan->completion_tokens = rp.candidates_tokens + rp.thoughts_tokens;
         body_of(&plan->body, &r, &rp, model, id);

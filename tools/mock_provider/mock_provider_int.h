@@ -482,6 +482,35 @@ void sy__mock_plan_stream(struct sy__mock_plan *plan, const char *content_type, 
 struct sy_str sy__mock_plan_knobs(struct sy__mock_plan *plan, const struct sy__mock_http_req *req,
                                   struct sy_str model);
 
+/* Starts an error answer with `status`: empties the body, marks the plan an error, not
+ * streamed, with no tokens. The caller writes the body in its format and the head. */
+void sy__mock_plan_error(struct sy__mock_plan *plan, uint32_t status);
+
+/* Returns the next number for an answer's id (shared by all threads, from 1). */
+uint64_t sy__mock_take_id(struct sy__mock_shared *sh);
+
+/* Starts a 200 answer for a request of `prompt_tokens`: its outcome is MALFORMED when the
+ * malformed knob is on, else OK. */
+void sy__mock_plan_ok(struct sy__mock_plan *plan, uint32_t prompt_tokens);
+
+/* Writes the non-streamed answer of the malformed knob: a body that is not JSON, and its head
+ * with `extra` as sy__mock_plan_head() takes it. */
+void sy__mock_plan_malformed(struct sy__mock_plan *plan, const char *extra);
+
+/* True when a request that offers a tool should get a call to it: the tool-call knob is on or
+ * the user's text asks to "call a tool". */
+bool sy__mock_is_tool_wanted(const struct sy__mock_knobs *k, struct sy_str user);
+
+/* Appends the text of a reply that calls no tool: the content knob's, else "mock: " and the
+ * user's text. */
+void sy__mock_echo_text(struct sy_buf *out, const struct sy__mock_knobs *k, struct sy_str user);
+
+/* Words of a JSON string (as sy__mock_count_words() counts them); 0 for anything else. */
+uint32_t sy__mock_json_words(const struct json_t *s);
+
+/* True when `v` is a JSON string equal to `lit`. */
+bool sy__mock_json_is(const struct json_t *v, const char *lit);
+
 /* True when `s` contains `needle` (ASCII, without case). */
 bool sy__mock_contains_nocase(struct sy_str s, const char *needle);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include <jansson.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -222,6 +223,61 @@ struct sy_str sy__mock_plan_knobs(struct sy__mock_plan *plan, const struct sy__m
         model = sy__mock_knobs_from_model(&plan->knobs, model);
     sy__mock_knobs_from_headers(&plan->knobs, req);
     return model;
+}
+
+void sy__mock_plan_error(struct sy__mock_plan *plan, uint32_t status)
+{
+    sy_buf_reset(&plan->body);
+    plan->status = status;
+    plan->outcome = SY__MOCK_OUTCOME_ERROR;
+    plan->is_stream = false;
+    plan->prompt_tokens = plan->completion_tokens = 0;
+}
+
+uint64_t sy__mock_take_id(struct sy__mock_shared *sh)
+{
+    return __atomic_fetch_add(&sh->next_id, 1, __ATOMIC_RELAXED);
+}
+
+void sy__mock_plan_ok(struct sy__mock_plan *plan, uint32_t prompt_tokens)
+{
+    plan->prompt_tokens = prompt_tokens;
+    plan->status = 200;
+    plan->outcome = plan->knobs.is_malformed ? SY__MOCK_OUTCOME_MALFORMED : SY__MOCK_OUTCOME_OK;
+}
+
+void sy__mock_plan_malformed(struct sy__mock_plan *plan, const char *extra)
+{
+    LIT(&plan->body, "{not json");
+    sy__mock_plan_head(plan, "application/json", extra);
+}
+
+bool sy__mock_is_tool_wanted(const struct sy__mock_knobs *k, struct sy_str user)
+{
+    return k->is_tool_call || sy__mock_contains_nocase(user, "call a tool");
+}
+
+void sy__mock_echo_text(struct sy_buf *out, const struct sy__mock_knobs *k, struct sy_str user)
+{
+    if (k->content.ptr != NULL) {
+        sy_buf_append_str(out, k->content);
+    } else {
+        LIT(out, "mock: ");
+        sy_buf_append_str(out, user);
+    }
+}
+
+/* ---- Reading the formats' JSON --------------------------------------------------------- */
+
+uint32_t sy__mock_json_words(const json_t *s)
+{
+    return json_is_string(s) ? sy__mock_count_words(json_string_value(s), json_string_length(s))
+                             : 0;
+}
+
+bool sy__mock_json_is(const json_t *v, const char *lit)
+{
+    return json_is_string(v) && strcmp(json_string_value(v), lit) == 0;
 }
 
 bool sy__mock_contains_nocase(struct sy_str s, const char *needle)
