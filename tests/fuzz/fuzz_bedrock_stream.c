@@ -23,6 +23,7 @@
 #include "core/json.h"
 #include "core/pool.h"
 #include "providers/provider.h"
+#include "split.h"
 
 #define FRAMES_MAGIC "FRAMES\n"
 
@@ -100,37 +101,38 @@ static void frame_records(struct sy_buf *out, const uint8_t *data, size_t size)
 
 /* ---- Running ----------------------------------------------------------------- */
 
+/* One run: the translator's state and what it produced. */
+struct run {
+    struct sy_stream_state st;
+    struct outcome o;
+};
+
+static bool feed_piece(void *ctx, const char *piece, size_t len)
+{
+    struct run *r = ctx;
+
+    r->o.next = sy_provider_bedrock.stream_feed(&r->st, SY_EP_CHAT, piece, len, &r->o.out);
+    return r->o.next == SY_STREAM_CONTINUE;
+}
+
 static struct outcome run(const uint8_t *data, size_t size, const size_t *cuts, size_t cut_count,
                           size_t max_event_bytes, bool wants_usage)
 {
-    struct outcome o = {0};
     struct sy_pool *pool = sy_pool_new();
-    struct sy_stream_state st = {.alias = "alias",
-                                 .client_wants_usage = wants_usage,
-                                 .pool = pool,
-                                 .max_event_bytes = max_event_bytes};
-    size_t from = 0;
+    struct run r = {.st = {.alias = "alias",
+                           .client_wants_usage = wants_usage,
+                           .pool = pool,
+                           .max_event_bytes = max_event_bytes}};
 
-    sy_sse_init(&st.sse, max_event_bytes);
-    for (size_t i = 0; i <= cut_count && o.next == SY_STREAM_CONTINUE; i++) {
-        size_t to = i < cut_count ? cuts[i] : size;
-        char *piece = malloc(to > from ? to - from : 1);
-
-        if (piece == NULL)
-            abort();
-        if (to > from)
-            memcpy(piece, data + from, to - from);
-        o.next = sy_provider_bedrock.stream_feed(&st, SY_EP_CHAT, piece, to - from, &o.out);
-        free(piece);
-        from = to;
-    }
-    o.partial = st.partial;
-    o.saw_done = st.saw_done;
-    o.saw_finish = st.saw_finish;
-    o.usage = st.usage;
-    sy_sse_dispose(&st.sse);
+    sy_sse_init(&r.st.sse, max_event_bytes);
+    split_feed(data, size, cuts, cut_count, feed_piece, &r);
+    r.o.partial = r.st.partial;
+    r.o.saw_done = r.st.saw_done;
+    r.o.saw_finish = r.st.saw_finish;
+    r.o.usage = r.st.usage;
+    sy_sse_dispose(&r.st.sse);
     sy_pool_free(pool);
-    return o;
+    return r.o;
 }
 
 static void expect_same(const struct outcome *a, const struct outcome *b)
@@ -183,33 +185,32 @@ static void expect_valid_sse(const struct sy_buf *out)
     sy_sse_dispose(&p);
 }
 
+struct check {
+    const uint8_t *data;
+    size_t size;
+    size_t max_event_bytes;
+    bool wants_usage;
+    struct outcome whole;
+};
+
+static void compare_split(void *ctx, const size_t *cuts, size_t cut_count)
+{
+    struct check *c = ctx;
+    struct outcome split =
+        run(c->data, c->size, cuts, cut_count, c->max_event_bytes, c->wants_usage);
+
+    expect_same(&c->whole, &split);
+    sy_buf_dispose(&split.out);
+}
+
 static void check_splits(const uint8_t *data, size_t size, size_t max_event_bytes, bool wants_usage)
 {
-    size_t halves[1] = {size / 2};
-    size_t thirds[2] = {size / 3, 2 * size / 3};
-    struct outcome whole = run(data, size, NULL, 0, max_event_bytes, wants_usage);
-    struct outcome split;
+    struct check c = {data, size, max_event_bytes, wants_usage,
+                      run(data, size, NULL, 0, max_event_bytes, wants_usage)};
 
-    expect_valid_sse(&whole.out);
-    split = run(data, size, halves, 1, max_event_bytes, wants_usage);
-    expect_same(&whole, &split);
-    sy_buf_dispose(&split.out);
-    split = run(data, size, thirds, 2, max_event_bytes, wants_usage);
-    expect_same(&whole, &split);
-    sy_buf_dispose(&split.out);
-    if (size > 0 && size <= 1024) {
-        size_t *bytes = malloc(size * sizeof(*bytes));
-
-        if (bytes == NULL)
-            abort();
-        for (size_t i = 0; i < size; i++)
-            bytes[i] = i + 1;
-        split = run(data, size, bytes, size - 1, max_event_bytes, wants_usage);
-        expect_same(&whole, &split);
-        sy_buf_dispose(&split.out);
-        free(bytes);
-    }
-    sy_buf_dispose(&whole.out);
+    expect_valid_sse(&c.whole.out);
+    split_check(size, 1024, compare_split, &c);
+    sy_buf_dispose(&c.whole.out);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
