@@ -59,7 +59,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libswitchyard.a
 $(BUILD)/bench-translate: bench/translate.c $(BUILD)/libswitchyard.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libswitchyard.a $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libswitchyard.a
+$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/split.h $(BUILD)/libswitchyard.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libswitchyard.a $(LDFLAGS) $(LDLIBS)
 

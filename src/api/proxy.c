@@ -387,8 +387,10 @@ static enum sy_next start_attempt(struct proxy *p)
         req->provider = p->route->provider->name;
         p->attempt_start_us = sy_clock_us();
         p->transfer = sy_upstream_start(req->upstream, &p->ureq, &handlers, p);
-        if (p->transfer != NULL)
+        if (p->transfer != NULL) {
+            sy_req_watch_client(req); /* a client that leaves cancels the transfer */
             return SY_WAIT;
+        }
         sy_metrics_count(req->metrics, SY_M_UPSTREAM_ERRORS, req->provider, "start", 0, 1);
     }
     if (p->token_error != NULL) /* the last route failed for want of a token */

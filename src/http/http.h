@@ -68,6 +68,7 @@ struct sy_req {
     int status; /* the status sent, 0 before the response started */
 
     bool client_gone; /* the client disconnected or the stream was aborted */
+    bool watching;    /* sy_req_watch_client() runs for it */
     void *api;        /* the endpoint's own state */
     sy_req_event_fn *on_drain;
     sy_req_event_fn *on_client_gone;
@@ -87,6 +88,14 @@ void sy_req_foreach_header(const struct sy_req *req,
 
 /* Adds a response header (copied into the pool). Before the response starts. */
 void sy_req_add_header(struct sy_req *req, const char *name, const char *value, size_t value_len);
+
+/* While `req` waits for a provider and no response has started, checks its
+ * HTTP/1 connection every 200 ms: when the client has closed it, marks
+ * `req` client_gone, calls `on_client_gone` (which must stop the work) and
+ * ends the request (status 499 in logs and metrics). HTTP/2 needs no watch:
+ * h2o sees a reset stream itself. Idempotent; stops on its own when the
+ * response starts or the request ends. */
+void sy_req_watch_client(struct sy_req *req);
 
 /* Sends a complete response: `body` is copied. Sets x-request-id and
  * x-response-time. Once per request. */

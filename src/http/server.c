@@ -263,6 +263,78 @@ void sy_req_stream_end(struct sy_req *req)
     stream_flush(st);
 }
 
+/* ---- Watching an HTTP/1 client while it waits ---------------------------- */
+
+#define WATCH_INTERVAL_MS 200
+
+struct client_watch {
+    uv_timer_t timer;   /* first member: closing it frees the watch */
+    struct sy_req *req; /* NULL once the request ended */
+};
+
+static void free_watch(uv_handle_t *handle)
+{
+    free(handle);
+}
+
+static void end_watch(void *p)
+{
+    struct client_watch *cw = p;
+
+    cw->req = NULL;
+    uv_timer_stop(&cw->timer);
+    uv_close((uv_handle_t *)&cw->timer, free_watch);
+}
+
+/* True when the client closed its side: EOF with nothing left to read. */
+static bool client_has_closed(h2o_req_t *hreq)
+{
+    h2o_socket_t *sock = hreq->conn->callbacks->get_socket != NULL
+                             ? hreq->conn->callbacks->get_socket(hreq->conn)
+                             : NULL;
+    int fd = sock != NULL ? h2o_socket_get_fd(sock) : -1;
+    char byte;
+
+    if (fd < 0)
+        return false;
+    return recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+static void on_watch(uv_timer_t *timer)
+{
+    struct client_watch *cw = (struct client_watch *)timer;
+    struct sy_req *req = cw->req;
+
+    if (req == NULL || req->status != 0 || req->client_gone) {
+        uv_timer_stop(timer);
+        return;
+    }
+    if (!client_has_closed(req->h2o_req))
+        return;
+    uv_timer_stop(timer);
+    req->client_gone = true;
+    if (req->on_client_gone != NULL)
+        req->on_client_gone(req);
+    /* Nobody reads it: ending the request lets h2o close the connection and
+     * release the request's memory. */
+    sy_req_respond(req, 499, "application/json", "{}", 2);
+}
+
+void sy_req_watch_client(struct sy_req *req)
+{
+    h2o_req_t *hreq = hreq_of(req);
+    struct client_watch *cw;
+
+    if (req->watching || req->status != 0 || hreq->version >= 0x200)
+        return;
+    req->watching = true;
+    cw = sy_xcalloc(1, sizeof(*cw));
+    cw->req = req;
+    uv_timer_init(&worker_of(hreq)->loop, &cw->timer);
+    uv_timer_start(&cw->timer, on_watch, WATCH_INTERVAL_MS, WATCH_INTERVAL_MS);
+    sy_pool_defer(req->pool, end_watch, cw);
+}
+
 /* ---- The request's life ------------------------------------------------- */
 
 static uint64_t next_random(struct worker *w)

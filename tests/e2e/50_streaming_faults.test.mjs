@@ -143,6 +143,28 @@ test('streams that fail midway end with an in-band error event', { timeout: TEST
       { what: 'sy_active_streams to come back down' });
   });
 
+  await t.test('a client leaving before the answer cancels the provider request too', async () => {
+    const tag = newTag('leave');
+    const before = await gw.metric('sy_requests_total', { route: 'chat', status: '499' });
+    const ac = new AbortController();
+    const started = Date.now();
+    const pending = client.chat.completions.create(
+      { model: 'fast', messages: [{ role: 'user', content: 'never read' }] },
+      { headers: { 'x-mock-latency-ms': String(scale(4000)), 'x-mock-tag': tag }, signal: ac.signal });
+    setTimeout(() => ac.abort(), 200);
+    await assert.rejects(pending);
+    // The provider would answer after 4 s; it must see the connection close well before.
+    const entry = await eventually(async () => {
+      const [e] = await gw.mock.ledgerFor(tag);
+      return e?.outcome === 'client_closed' ? e : false;
+    }, { timeout: scale(2500), what: 'the mock to record outcome client_closed' });
+    assert.ok(entry, 'the provider request was cancelled');
+    assert.ok(Date.now() - started < scale(3000), 'cancelled before the provider answered');
+    await eventually(async () =>
+      (await gw.metric('sy_requests_total', { route: 'chat', status: '499' })) === before + 1,
+    { what: 'the request to be counted with status 499' });
+  });
+
   await t.test('a slow reader still receives every byte of a long stream', async () => {
     const n = 3000;
     const wordsList = Array.from({ length: n }, (_, i) => `word${String(i).padStart(4, '0')}`);
