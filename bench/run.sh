@@ -122,6 +122,15 @@ if [ "${1:-0}" -gt 10 ] || [ "${2:-0}" -gt 10 ]; then
 fi
 BUSY_NOTE="core 0 ${1:-?}% busy, core 1 ${2:-?}% busy"
 
+# Busy ticks of the whole machine (everything but idle, iowait, steal and guest), and the CPU
+# of this shell and its reaped children (wrk, curl, ...): at the end, what the machine spent
+# minus what the bench's own processes spent is what other processes took during the run.
+machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat; }
+self_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$$/stat"; }
+RUN_T0=$(date +%s)
+MACHINE_T0=$(machine_ticks)
+SELF_T0=$(self_ticks)
+
 rm -f "$OUT"/wrk-*.txt "$OUT"/warmup-*.txt "$OUT"/sample-*.txt "$OUT"/perf-*.txt "$OUT"/results.tsv \
     "$OUT"/streams.tsv
 RESULTS=$OUT/results.tsv
@@ -462,6 +471,12 @@ fi
 # ---- 8. docs/BENCHMARKS.md -------------------------------------------------------------------
 
 MOCK_RSS=$(status_kb VmHWM "$MOCK_PID")
+# shellcheck disable=SC2086
+OURS=$(($(ticks $MOCK_PID $NGINX_PID $NGINX_WORKER $GW_PID) + $(self_ticks) - SELF_T0))
+FOREIGN=$(awk -v m=$(($(machine_ticks) - MACHINE_T0)) -v o="$OURS" -v s=$(($(date +%s) - RUN_T0)) \
+    -v n="$(nproc)" -v t="$CLK_TCK" 'BEGIN { f = (m - o) / t; if (f < 0) f = 0
+        printf "%.1f CPU-seconds, %.0f%% of the machine", f, s ? 100 * f / (s * n) : 0 }')
+log "other processes during the run: $FOREIGN (machine $(($(machine_ticks) - MACHINE_T0)) ticks, ours $OURS)"
 [ "$DOC" = - ] && { log "done; results in $OUT (BENCH_DOC=-: no document)"; exit 0; }
 
 field() { # field SCEN TARGET COLUMN
@@ -512,7 +527,7 @@ NEW=$TMP/BENCHMARKS.md
     echo "- Machine: $(nproc) cores, $CPU_MODEL, Linux $(uname -r), $(awk '/^MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo) RAM"
     echo "- Command: \`make bench\` (wrk -t1 -c$CONNS, ${WARMUP} s warm-up + ${DUR} s measured per row)"
     echo "- Switchyard $REV, workers: $WORKERS; $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), worker_processes 1; $(wrk -v 2>&1 | head -n 1 | awk '{ print $1, $2 }')"
-    echo "- Background load in the second before the run: $BUSY_NOTE"
+    echo "- Other processes during the run (machine busy time minus the bench's own processes): $FOREIGN; in the second before it: $BUSY_NOTE"
     echo "- Raw wrk outputs, sample answers and logs: build/bench/"
     echo
     echo "## Targets"
