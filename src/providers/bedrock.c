@@ -138,16 +138,6 @@ static void append_as_string(struct sy_buf *out, struct sy_str raw)
     sy_buf_dispose(&compact);
 }
 
-static uint32_t get_u32(struct sy_str obj, const char *key)
-{
-    struct sy_json_member m;
-    uint64_t v = 0;
-
-    if (!sy_json_get(obj, key, &m) || m.type != SY_JSON_NUMBER || !sy_json_get_uint(m.value, &v))
-        return 0;
-    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-}
-
 static uint32_t add_sat(uint32_t a, uint32_t b)
 {
     return a > UINT32_MAX - b ? UINT32_MAX : a + b;
@@ -695,11 +685,11 @@ static const char *finish_reason(const struct sy_json_member *stop)
 /* Reads a Converse "usage" object. */
 static void read_usage(struct sy_str obj, struct sy_usage *usage)
 {
-    uint32_t read = get_u32(obj, "cacheReadInputTokens");
+    uint32_t read = sy_provider_get_u32(obj, "cacheReadInputTokens");
 
-    usage->prompt_tokens =
-        add_sat(add_sat(get_u32(obj, "inputTokens"), read), get_u32(obj, "cacheWriteInputTokens"));
-    usage->completion_tokens = get_u32(obj, "outputTokens");
+    usage->prompt_tokens = add_sat(add_sat(sy_provider_get_u32(obj, "inputTokens"), read),
+                                   sy_provider_get_u32(obj, "cacheWriteInputTokens"));
+    usage->completion_tokens = sy_provider_get_u32(obj, "outputTokens");
     usage->cached_tokens = read;
     usage->reasoning_tokens = 0;
     usage->seen = true;

@@ -94,16 +94,6 @@ static bool get(struct sy_str obj, const char *key, enum sy_json_type type, stru
     return true;
 }
 
-static uint32_t get_u32(struct sy_str obj, const char *key)
-{
-    struct sy_json_member m;
-    uint64_t v = 0;
-
-    if (!sy_json_get(obj, key, &m) || m.type != SY_JSON_NUMBER || !sy_json_get_uint(m.value, &v))
-        return 0;
-    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-}
-
 /* Decodes the string literal `lit`: a view into it when it holds no escape,
  * else a copy in `pool`. */
 static bool decode(struct sy_pool *pool, struct sy_str lit, struct sy_str *out)
@@ -1215,11 +1205,12 @@ static uint32_t add_sat(uint32_t a, uint32_t b)
  * as output, so they count as completion tokens. */
 static void read_usage(struct sy_str um, struct sy_usage *u)
 {
-    u->prompt_tokens =
-        add_sat(get_u32(um, "promptTokenCount"), get_u32(um, "toolUsePromptTokenCount"));
-    u->reasoning_tokens = get_u32(um, "thoughtsTokenCount");
-    u->completion_tokens = add_sat(get_u32(um, "candidatesTokenCount"), u->reasoning_tokens);
-    u->cached_tokens = get_u32(um, "cachedContentTokenCount");
+    u->prompt_tokens = add_sat(sy_provider_get_u32(um, "promptTokenCount"),
+                               sy_provider_get_u32(um, "toolUsePromptTokenCount"));
+    u->reasoning_tokens = sy_provider_get_u32(um, "thoughtsTokenCount");
+    u->completion_tokens =
+        add_sat(sy_provider_get_u32(um, "candidatesTokenCount"), u->reasoning_tokens);
+    u->cached_tokens = sy_provider_get_u32(um, "cachedContentTokenCount");
     u->seen = true;
 }
 

@@ -212,29 +212,19 @@ static enum sy_err build_azure(const struct sy_build_ctx *ctx, struct sy_upstrea
 
 /* ---- Responses ------------------------------------------------------------ */
 
-static uint32_t get_u32(struct sy_str obj, const char *key)
-{
-    struct sy_json_member m;
-    uint64_t v = 0;
-
-    if (!sy_json_get(obj, key, &m) || m.type != SY_JSON_NUMBER || !sy_json_get_uint(m.value, &v))
-        return 0;
-    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-}
-
 bool sy_provider_read_usage(struct sy_str obj, struct sy_usage *usage)
 {
     struct sy_json_member m;
 
     if (obj.ptr == NULL || obj.len == 0 || obj.ptr[0] != '{')
         return false;
-    usage->prompt_tokens = get_u32(obj, "prompt_tokens");
-    usage->completion_tokens = get_u32(obj, "completion_tokens");
+    usage->prompt_tokens = sy_provider_get_u32(obj, "prompt_tokens");
+    usage->completion_tokens = sy_provider_get_u32(obj, "completion_tokens");
     usage->cached_tokens = usage->reasoning_tokens = 0;
     if (sy_json_get(obj, "prompt_tokens_details", &m) && m.type == SY_JSON_OBJECT)
-        usage->cached_tokens = get_u32(m.value, "cached_tokens");
+        usage->cached_tokens = sy_provider_get_u32(m.value, "cached_tokens");
     if (sy_json_get(obj, "completion_tokens_details", &m) && m.type == SY_JSON_OBJECT)
-        usage->reasoning_tokens = get_u32(m.value, "reasoning_tokens");
+        usage->reasoning_tokens = sy_provider_get_u32(m.value, "reasoning_tokens");
     usage->seen = true;
     return true;
 }

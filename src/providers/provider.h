@@ -148,6 +148,10 @@ void sy_provider_stream_error(struct sy_buf *out, const char *message, const cha
  * a URL's shape. */
 char *sy_provider_path_escape(struct sy_pool *pool, const char *s);
 
+/* Returns obj[key] when it is a non-negative integer, capped at UINT32_MAX;
+ * 0 otherwise. For token counts. */
+uint32_t sy_provider_get_u32(struct sy_str obj, const char *key);
+
 /* Reads an OpenAI "usage" object (raw, validated JSON) into `usage`. Returns
  * false when `obj` is not an object. */
 bool sy_provider_read_usage(struct sy_str obj, struct sy_usage *usage);

@@ -1,6 +1,8 @@
-/* providers/stream.c - what the kinds share: SSE-based feeding, URL escaping. */
+/* providers/stream.c - what the kinds share: SSE-based feeding, URL escaping,
+ * reading token counts. */
 #include <string.h>
 
+#include "core/json.h"
 #include "core/pool.h"
 #include "providers/provider.h"
 
@@ -52,4 +54,14 @@ char *sy_provider_path_escape(struct sy_pool *pool, const char *s)
     }
     *p = '\0';
     return out;
+}
+
+uint32_t sy_provider_get_u32(struct sy_str obj, const char *key)
+{
+    struct sy_json_member m;
+    uint64_t v = 0;
+
+    if (!sy_json_get(obj, key, &m) || m.type != SY_JSON_NUMBER || !sy_json_get_uint(m.value, &v))
+        return 0;
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
