@@ -32,6 +32,7 @@
 #include <openssl/rsa.h>
 
 #include "core/str.h"
+#include "mock_provider/client.h"
 #include "mock_provider/mock_provider.h"
 
 #define AWS_KEY    "AKIDEXAMPLE"
@@ -43,111 +44,9 @@ static EVP_PKEY *jwt_key;
 
 /* ---- A blocking HTTP client ---------------------------------------------------------- */
 
-struct response {
-    int status;
-    char *head;
-    char *body; /* decoded, NUL-terminated (may hold NULs: see body_len) */
-    size_t body_len;
-    bool was_reset;
-};
-
 static int connect_to(uint16_t p)
 {
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(p)};
-    struct timeval tv = {.tv_sec = 10};
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    assert_true(fd >= 0);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    return fd;
-}
-
-static bool read_more(int fd, struct sy_buf *in, bool *was_reset)
-{
-    char tmp[16384];
-    ssize_t n = recv(fd, tmp, sizeof(tmp), 0);
-
-    if (n < 0 && errno == ECONNRESET)
-        *was_reset = true;
-    if (n <= 0)
-        return false;
-    sy_buf_append(in, tmp, (size_t)n);
-    return true;
-}
-
-static const char *find_header(const char *head, const char *name, size_t *len)
-{
-    const char *p = strstr(head, "\r\n");
-    size_t n = strlen(name);
-
-    while (p != NULL && p[2] != '\0') {
-        p += 2;
-        if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
-            const char *v = p + n + 1, *e;
-
-            while (*v == ' ')
-                v++;
-            e = strstr(v, "\r\n");
-            *len = (size_t)(e - v);
-            return v;
-        }
-        p = strstr(p, "\r\n");
-    }
-    return NULL;
-}
-
-static void read_response(int fd, struct response *r)
-{
-    struct sy_buf in = {0}, body = {0};
-    const char *end = NULL;
-    size_t head_len, pos, hlen;
-
-    memset(r, 0, sizeof(*r));
-    while (in.ptr == NULL || (end = memmem(in.ptr, in.len, "\r\n\r\n", 4)) == NULL)
-        assert_true(read_more(fd, &in, &r->was_reset));
-    head_len = (size_t)(end - in.ptr) + 4;
-    r->head = strndup(in.ptr, head_len);
-    r->status = (int)strtol(in.ptr + 9, NULL, 10);
-    pos = head_len;
-    if (find_header(r->head, "transfer-encoding", &hlen) != NULL) {
-        for (;;) {
-            const char *line_end;
-            size_t size;
-
-            while ((line_end = memmem(in.ptr + pos, in.len - pos, "\r\n", 2)) == NULL)
-                if (!read_more(fd, &in, &r->was_reset))
-                    goto done;
-            size = strtoul(in.ptr + pos, NULL, 16);
-            pos = (size_t)(line_end - in.ptr) + 2;
-            while (in.len < pos + size + 2)
-                if (!read_more(fd, &in, &r->was_reset))
-                    goto done;
-            if (size == 0)
-                break;
-            sy_buf_append(&body, in.ptr + pos, size);
-            pos += size + 2;
-        }
-    } else {
-        const char *v = find_header(r->head, "content-length", &hlen);
-        size_t want = v != NULL ? strtoul(v, NULL, 10) : 0;
-
-        while (in.len < pos + want)
-            assert_true(read_more(fd, &in, &r->was_reset));
-        sy_buf_append(&body, in.ptr + pos, want);
-    }
-done:
-    sy_buf_append(&body, "", 0);
-    r->body = body.ptr;
-    r->body_len = body.len;
-    sy_buf_dispose(&in);
-}
-
-static void response_dispose(struct response *r)
-{
-    free(r->head);
-    free(r->body);
+    return client_connect(p);
 }
 
 static void request_to(uint16_t p, const char *path, const char *headers, const char *body,
@@ -158,13 +57,11 @@ static void request_to(uint16_t p, const char *path, const char *headers, const 
 
     sy_buf_appendf(&req, "%s %s HTTP/1.1\r\nhost: 127.0.0.1:%u\r\n%scontent-length: %zu\r\n\r\n%s",
                    "POST", path, (unsigned)p, headers != NULL ? headers : "", strlen(body), body);
-    for (size_t off = 0; off < req.len;) {
-        ssize_t n = send(fd, req.ptr + off, req.len - off, MSG_NOSIGNAL);
+    struct sy_buf in = {0};
 
-        assert_true(n > 0);
-        off += (size_t)n;
-    }
-    read_response(fd, r);
+    client_send_all(fd, req.ptr, req.len);
+    read_response(fd, &in, r);
+    sy_buf_dispose(&in);
     close(fd);
     sy_buf_dispose(&req);
 }
@@ -238,14 +135,15 @@ static void reset_ledger(void)
 
 static json_t *get_ledger(void)
 {
-    struct sy_buf req = {0};
+    struct sy_buf req = {0}, in = {0};
     struct response r;
     json_t *j;
     int fd = connect_to(port);
 
     SY_BUF_APPEND_LIT(&req, "GET /mock/ledger HTTP/1.1\r\nhost: mock\r\n\r\n");
-    assert_int_equal(send(fd, req.ptr, req.len, MSG_NOSIGNAL), (ssize_t)req.len);
-    read_response(fd, &r);
+    client_send_all(fd, req.ptr, req.len);
+    read_response(fd, &in, &r);
+    sy_buf_dispose(&in);
     close(fd);
     j = parse_json(r.body);
     response_dispose(&r);

@@ -22,137 +22,16 @@
 #include <jansson.h>
 
 #include "core/str.h"
+#include "mock_provider/client.h"
 #include "mock_provider/mock_provider.h"
 
 static uint16_t port;
 
 /* ---- A blocking HTTP client ---------------------------------------------------------- */
 
-struct response {
-    int status;
-    char *head; /* status line and headers, NUL-terminated */
-    char *body; /* decoded (chunked framing removed), NUL-terminated */
-    size_t body_len;
-    bool was_reset; /* the connection ended with ECONNRESET */
-};
-
 static int connect_to_mock(void)
 {
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
-    struct timeval tv = {.tv_sec = 10};
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    assert_true(fd >= 0);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    return fd;
-}
-
-static void send_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
-
-        assert_true(n > 0);
-        data += n;
-        len -= (size_t)n;
-    }
-}
-
-/* Reads more bytes into `in`. Returns false at EOF or on an error. */
-static bool read_more(int fd, struct sy_buf *in, bool *was_reset)
-{
-    char tmp[16384];
-    ssize_t n = recv(fd, tmp, sizeof(tmp), 0);
-
-    if (n < 0 && errno == ECONNRESET)
-        *was_reset = true;
-    if (n <= 0)
-        return false;
-    sy_buf_append(in, tmp, (size_t)n);
-    return true;
-}
-
-/* Returns the value of header `name` (lower case) in `head`, or NULL. */
-static const char *find_header(const char *head, const char *name, size_t *len)
-{
-    const char *p = strstr(head, "\r\n");
-    size_t n = strlen(name);
-
-    while (p != NULL && p[2] != '\0') {
-        p += 2;
-        if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
-            const char *v = p + n + 1, *e;
-
-            while (*v == ' ')
-                v++;
-            e = strstr(v, "\r\n");
-            *len = (size_t)(e - v);
-            return v;
-        }
-        p = strstr(p, "\r\n");
-    }
-    return NULL;
-}
-
-/* Reads one response from `fd` (the request was sent). `in` holds bytes already read. */
-static void read_response(int fd, struct sy_buf *in, struct response *r)
-{
-    struct sy_buf body = {0};
-    char *end;
-    size_t head_len, pos, hlen;
-    const char *v;
-
-    memset(r, 0, sizeof(*r));
-    while ((end = in->ptr != NULL ? strstr(in->ptr, "\r\n\r\n") : NULL) == NULL)
-        assert_true(read_more(fd, in, &r->was_reset));
-    head_len = (size_t)(end - in->ptr) + 4;
-    r->head = strndup(in->ptr, head_len);
-    r->status = (int)strtol(in->ptr + 9, NULL, 10);
-    pos = head_len;
-    if ((v = find_header(r->head, "transfer-encoding", &hlen)) != NULL) {
-        for (;;) {
-            char *line_end;
-            size_t size;
-
-            while ((line_end = strstr(in->ptr + pos, "\r\n")) == NULL)
-                if (!read_more(fd, in, &r->was_reset))
-                    goto done;
-            size = strtoul(in->ptr + pos, NULL, 16);
-            pos = (size_t)(line_end - in->ptr) + 2;
-            while (in->len < pos + size + 2)
-                if (!read_more(fd, in, &r->was_reset))
-                    goto done;
-            if (size == 0)
-                break;
-            sy_buf_append(&body, in->ptr + pos, size);
-            pos += size + 2;
-        }
-        pos += 2;
-    } else if ((v = find_header(r->head, "content-length", &hlen)) != NULL) {
-        size_t want = strtoul(v, NULL, 10);
-
-        while (in->len < pos + want)
-            if (!read_more(fd, in, &r->was_reset))
-                break;
-        want = in->len - pos < want ? in->len - pos : want;
-        sy_buf_append(&body, in->ptr + pos, want);
-        pos += want;
-    }
-done:
-    if (r->was_reset && pos > in->len)
-        pos = in->len;
-    sy_buf_append(&body, "", 0);
-    r->body = body.ptr;
-    r->body_len = body.len;
-    sy_buf_consume(in, pos);
-}
-
-static void response_dispose(struct response *r)
-{
-    free(r->head);
-    free(r->body);
+    return client_connect(port);
 }
 
 /* Sends `method path` with `headers` (each ending in CRLF) and `body`; reads the answer. */
@@ -169,7 +48,7 @@ static void request(const char *method, const char *path, const char *headers, c
                        strlen(body), body);
     else
         SY_BUF_APPEND_LIT(&req, "\r\n");
-    send_all(fd, req.ptr, req.len);
+    client_send_all(fd, req.ptr, req.len);
     read_response(fd, &in, r);
     close(fd);
     sy_buf_dispose(&req);
@@ -537,7 +416,7 @@ static void records_a_client_that_leaves_early_as_client_closed(void **state)
                    "POST /v1/chat/completions HTTP/1.1\r\nx-mock-chunk-delay-ms: 200\r\n"
                    "content-length: %zu\r\n\r\n%s",
                    strlen(body), body);
-    send_all(fd, req.ptr, req.len);
+    client_send_all(fd, req.ptr, req.len);
     assert_true(recv(fd, buf, sizeof(buf), 0) > 0); /* the head and the first piece */
     close(fd);
     ledger = wait_for_ledger(1);
@@ -706,7 +585,7 @@ static void answers_pipelined_and_chunked_requests_in_order(void **state)
         sy_buf_appendf(&req, "%zx\r\n%.*s\r\n", n, (int)n, body + i);
     }
     SY_BUF_APPEND_LIT(&req, "0\r\nx-trailer: 1\r\n\r\nGET /health HTTP/1.1\r\n\r\n");
-    send_all(fd, req.ptr, req.len);
+    client_send_all(fd, req.ptr, req.len);
 
     read_response(fd, &in, &r);
     assert_non_null(strstr(r.body, "\"mock: x\""));
@@ -731,7 +610,7 @@ static void refuses_what_is_not_http_with_400_and_closes(void **state)
     char c;
 
     (void)state;
-    send_all(fd, "NOT HTTP AT ALL\r\n\r\n", 19);
+    client_send_all(fd, "NOT HTTP AT ALL\r\n\r\n", 19);
     read_response(fd, &in, &r);
     assert_int_equal(r.status, 400);
     j = parse_json(r.body);
@@ -770,7 +649,7 @@ static void waits_the_latency_without_blocking_other_connections(void **state)
                    "content-length: %zu\r\n\r\n%s",
                    strlen(body), body);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    send_all(slow, req.ptr, req.len);
+    client_send_all(slow, req.ptr, req.len);
     /* Both threads keep answering others meanwhile. */
     for (int i = 0; i < 20; i++) {
         request("GET", "/health", NULL, NULL, &r);
